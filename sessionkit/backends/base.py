@@ -1,0 +1,272 @@
+"""The storage contract every sessionkit engine is built on.
+
+Django's engines each re-implement load, save and expiry around their medium. Here that logic
+is written once: :class:`SessionStore` turns Django's session API (sync and async) into a few
+primitives over :class:`Record` values, and each engine implements only those primitives.
+
+Expiry is absolute and stored beside the data (``Record.expires_at``), so every engine answers
+"is this expired?" the same way, without decoding the payload.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.sessions.backends.base import (
+    VALID_KEY_CHARS,
+    CreateError,
+    SessionBase,
+    UpdateError,
+)
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from sessionkit.exceptions import UnserializableSessionValue
+
+__all__ = ["KEY_LENGTH", "CreateError", "Record", "SessionStore", "UpdateError"]
+
+KEY_LENGTH = 32
+MIN_KEY_LENGTH = 8
+MAX_KEY_LENGTH = 40  # the width of Django's session_key column
+_VALID_KEY_CHARS = frozenset(VALID_KEY_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One stored session, as an engine reads and writes it."""
+
+    data: str
+    """The encoded (signed, compressed) session dictionary."""
+    expires_at: float
+    """POSIX timestamp after which the record must never be returned."""
+    version: int = 0
+    """Grows by one on every write (the file engine uses the inode, which changes too)."""
+
+    def is_expired(self, now: float | None = None) -> bool:
+        return self.expires_at <= (time.time() if now is None else now)
+
+
+def is_valid_key(key: object) -> bool:
+    """Whether ``key`` could have been issued by sessionkit or Django.
+
+    Checked before any engine sees a key, so a cookie such as ``../../etc/passwd``, an overlong
+    value or non-ASCII text can never become a path, a cache key or a database lookup.
+    """
+    return (
+        isinstance(key, str)
+        and MIN_KEY_LENGTH <= len(key) <= MAX_KEY_LENGTH
+        and _VALID_KEY_CHARS.issuperset(key)
+    )
+
+
+def from_timestamp(value: float) -> datetime:
+    """The datetime Django's ORM expects for a POSIX timestamp (naive with ``USE_TZ = False``)."""
+    moment = datetime.fromtimestamp(value, tz=UTC)
+    return moment if settings.USE_TZ else timezone.make_naive(moment)
+
+
+def to_timestamp(value: datetime) -> float:
+    """A POSIX timestamp for an aware or (with ``USE_TZ = False``) naive datetime."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.timestamp()
+
+
+class SessionStore(SessionBase):
+    """Django's session API built on five storage primitives.
+
+    Subclasses implement ``_read``, ``_write``, ``_delete``, ``_exists`` and the class method
+    ``_clear_expired``. Their async twins default to one ``sync_to_async`` hop around the sync
+    primitive, so no blocking I/O runs inside the event loop; an engine whose medium has a
+    native async client overrides them.
+    """
+
+    create_attempts: ClassVar[int] = 100
+    _loaded_version: int | None = None
+
+    # --- primitives -------------------------------------------------------------------------
+
+    def _read(self, key: str) -> Record | None:
+        """The stored record for ``key``, expired or not, or None."""
+        raise NotImplementedError
+
+    def _write(
+        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+    ) -> bool:
+        """Store ``record`` and return whether the write took effect.
+
+        With ``create``, fail (return False) when ``key`` is already taken; without it, fail
+        when ``key`` does not exist, so a session ended elsewhere is never brought back.
+        ``expected_version`` is carried for conditional writes; engines may ignore it for now.
+        """
+        raise NotImplementedError
+
+    def _delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    def _exists(self, key: str) -> bool:
+        raise NotImplementedError
+
+    @classmethod
+    def _clear_expired(cls) -> int:
+        """Delete expired records; return how many."""
+        raise NotImplementedError
+
+    async def _aread(self, key: str) -> Record | None:
+        return await sync_to_async(self._read)(key)
+
+    async def _awrite(
+        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+    ) -> bool:
+        return await sync_to_async(self._write)(
+            key, record, create=create, expected_version=expected_version
+        )
+
+    async def _adelete(self, key: str) -> None:
+        await sync_to_async(self._delete)(key)
+
+    async def _aexists(self, key: str) -> bool:
+        return await sync_to_async(self._exists)(key)
+
+    @classmethod
+    async def _aclear_expired(cls) -> int:
+        return await sync_to_async(cls._clear_expired)()
+
+    # --- keys -------------------------------------------------------------------------------
+
+    def _validate_session_key(self, key: str | None) -> bool:
+        return is_valid_key(key)
+
+    def _get_new_session_key(self) -> str:
+        # Django asks the store whether each candidate exists (one more round trip per new
+        # session). Our create-writes fail atomically on a taken key instead, and create()
+        # retries, so a fresh random key is all that is needed here.
+        return get_random_string(KEY_LENGTH, VALID_KEY_CHARS)
+
+    async def _aget_new_session_key(self) -> str:
+        return self._get_new_session_key()
+
+    # --- encoding ---------------------------------------------------------------------------
+
+    def encode(self, session_dict: dict[str, Any]) -> str:
+        try:
+            return super().encode(session_dict)
+        except (TypeError, ValueError) as exc:
+            raise self._unserializable(session_dict, exc) from exc
+
+    def _unserializable(
+        self, session_dict: dict[str, Any], exc: BaseException
+    ) -> UnserializableSessionValue:
+        serializer = self.serializer()
+        name = type(serializer).__name__
+        for key, value in session_dict.items():
+            try:
+                serializer.dumps({key: value})
+            except (TypeError, ValueError) as reason:
+                return UnserializableSessionValue(str(key), name, reason)
+        return UnserializableSessionValue("?", name, exc)
+
+    def decode(self, session_data: str) -> dict[str, Any]:
+        # Django logs a bad signature to django.security.SuspiciousSession and returns {}.
+        data = super().decode(session_data)
+        return data if isinstance(data, dict) else {}
+
+    def _record_for(self, data: dict[str, Any]) -> Record:
+        expiry = self.get_expiry_date(expiry=data.get("_session_expiry"))
+        version = (self._loaded_version or 0) + 1
+        return Record(self.encode(data), to_timestamp(expiry), version)
+
+    def _accept(self, record: Record | None) -> dict[str, Any]:
+        """The session dictionary for a record just read; forget the key if there is none."""
+        if record is None or record.is_expired():
+            self._session_key = None
+            return {}
+        self._loaded_version = record.version
+        return self.decode(record.data)
+
+    # --- Django's session API ---------------------------------------------------------------
+
+    def load(self) -> dict[str, Any]:
+        key = self.session_key
+        return self._accept(self._read(key)) if key is not None else {}
+
+    async def aload(self) -> dict[str, Any]:
+        key = self.session_key
+        return self._accept(await self._aread(key)) if key is not None else {}
+
+    def exists(self, session_key: str | None) -> bool:
+        return is_valid_key(session_key) and self._exists(session_key)  # type: ignore[arg-type]
+
+    async def aexists(self, session_key: str | None) -> bool:
+        return is_valid_key(session_key) and await self._aexists(session_key)  # type: ignore[arg-type]
+
+    def create(self) -> None:
+        for _ in range(self.create_attempts):
+            self._session_key = self._get_new_session_key()
+            try:
+                self.save(must_create=True)
+            except CreateError:
+                continue
+            self.modified = True
+            return
+        raise RuntimeError(self._cannot_create_message())
+
+    async def acreate(self) -> None:
+        for _ in range(self.create_attempts):
+            self._session_key = self._get_new_session_key()
+            try:
+                await self.asave(must_create=True)
+            except CreateError:
+                continue
+            self.modified = True
+            return
+        raise RuntimeError(self._cannot_create_message())
+
+    def _cannot_create_message(self) -> str:
+        return (
+            f"Unable to create a new session key after {self.create_attempts} attempts "
+            f"with {type(self).__module__}; it is likely that the session store is unavailable."
+        )
+
+    def save(self, must_create: bool = False) -> None:
+        key = self.session_key
+        if key is None:
+            return self.create()
+        record = self._record_for(self._get_session(no_load=must_create))
+        if not self._write(key, record, create=must_create):
+            raise CreateError if must_create else UpdateError
+
+    async def asave(self, must_create: bool = False) -> None:
+        key = self.session_key
+        if key is None:
+            return await self.acreate()
+        record = self._record_for(await self._aget_session(no_load=must_create))
+        if not await self._awrite(key, record, create=must_create):
+            raise CreateError if must_create else UpdateError
+
+    def _key_to_delete(self, session_key: str | None) -> str | None:
+        if session_key is None:
+            return self.session_key
+        return session_key if is_valid_key(session_key) else None
+
+    def delete(self, session_key: str | None = None) -> None:
+        if (key := self._key_to_delete(session_key)) is not None:
+            self._delete(key)
+
+    async def adelete(self, session_key: str | None = None) -> None:
+        if (key := self._key_to_delete(session_key)) is not None:
+            await self._adelete(key)
+
+    @classmethod
+    def clear_expired(cls) -> int:  # type: ignore[override]
+        """Delete expired sessions and return how many (Django's returns None)."""
+        return cls._clear_expired()
+
+    @classmethod
+    async def aclear_expired(cls) -> int:  # type: ignore[override]
+        return await cls._aclear_expired()

@@ -1,0 +1,113 @@
+"""Database sessions: one row per session in ``sessionkit_session``.
+
+Each primitive is a single statement in autocommit: a ``SELECT`` to read, an ``UPDATE`` whose
+row count says whether the session still exists, an ``INSERT … ON CONFLICT DO NOTHING`` whose row
+count says whether the key was free. Django's engine wraps its write in a transaction instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, connections, router, transaction
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from sessionkit.backends.base import Record, from_timestamp, to_timestamp
+from sessionkit.backends.base import SessionStore as BaseStore
+
+if TYPE_CHECKING:
+    from django.contrib.sessions.base_session import AbstractBaseSession
+
+# Vendors whose INSERT accepts "ON CONFLICT (…) DO NOTHING" and report the inserted row count.
+_UPSERT_VENDORS = frozenset({"postgresql", "sqlite"})
+
+
+class SessionStore(BaseStore):
+    """Database-backed sessions (``SESSION_ENGINE = "sessionkit.backends.db"``)."""
+
+    @classmethod
+    def get_model_class(cls) -> type[AbstractBaseSession]:
+        """The session model; override to store sessions in a model of your own.
+
+        Imported here so that the engine can be imported before the app registry is ready.
+        """
+        from sessionkit.models import Session
+
+        return Session
+
+    @cached_property
+    def model(self) -> type[AbstractBaseSession]:
+        return self.get_model_class()
+
+    def _read(self, key: str) -> Record | None:
+        row = (
+            self.model._default_manager.filter(session_key=key)
+            .values_list("session_data", "expire_date", "version")
+            .first()
+        )
+        if row is None:
+            return None
+        data, expire_date, version = row
+        return Record(data, to_timestamp(expire_date), version)
+
+    def _write(
+        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+    ) -> bool:
+        values = self._row_values(record)
+        if create:
+            return self._insert(key, values)
+        updated = self.model._default_manager.filter(session_key=key).update(**values)
+        return updated == 1
+
+    def _row_values(self, record: Record) -> dict[str, object]:
+        values: dict[str, object] = {
+            "session_data": record.data,
+            "expire_date": from_timestamp(record.expires_at),
+        }
+        # A custom model built on Django's AbstractBaseSession has no version column.
+        if any(field.name == "version" for field in self.model._meta.concrete_fields):
+            values["version"] = record.version
+        return values
+
+    def _insert(self, key: str, values: dict[str, object]) -> bool:
+        """Insert a new row; False when the key is taken. One statement where the vendor allows."""
+        model = self.model
+        using = router.db_for_write(model)
+        connection = connections[using]
+        values = {"session_key": key, **values}
+        if connection.vendor not in _UPSERT_VENDORS:
+            try:
+                with transaction.atomic(using=using):
+                    model._default_manager.using(using).create(**values)
+            except IntegrityError:
+                return False
+            return True
+        meta = model._meta
+        quote = connection.ops.quote_name
+        fields = [meta.get_field(name) for name in values]
+        sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING".format(
+            quote(meta.db_table),
+            ", ".join(quote(field.column) for field in fields),  # type: ignore[union-attr]
+            ", ".join(["%s"] * len(fields)),
+            quote(meta.get_field("session_key").column),  # type: ignore[union-attr]
+        )
+        params = [
+            field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+            for field, value in zip(fields, values.values(), strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount == 1
+
+    def _delete(self, key: str) -> None:
+        self.model._default_manager.filter(session_key=key).delete()
+
+    def _exists(self, key: str) -> bool:
+        return self.model._default_manager.filter(session_key=key).exists()
+
+    @classmethod
+    def _clear_expired(cls) -> int:
+        expired = cls.get_model_class()._default_manager.filter(expire_date__lte=timezone.now())
+        deleted, _ = expired.delete()
+        return deleted

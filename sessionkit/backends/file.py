@@ -1,0 +1,138 @@
+"""File sessions: one file per session in ``SESSION_FILE_PATH``.
+
+The file's modification time *is* its expiry (set with ``os.utime`` before the file becomes
+visible), so ``clear_expired`` needs only ``scandir`` and ``stat``: it never opens, let alone
+decodes, a session file. Every write goes to a temporary file in the same folder that is then
+linked (create) or renamed (update) into place, so a reader or a crash never sees half a session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import tempfile
+import time
+
+from django.conf import settings
+from django.contrib.sessions.exceptions import InvalidSessionKey
+from django.core.exceptions import ImproperlyConfigured
+
+from sessionkit.backends.base import Record, is_valid_key
+from sessionkit.backends.base import SessionStore as BaseStore
+from sessionkit.conf import conf
+
+TEMP_PREFIX = ".sessionkit-tmp-"
+STALE_TEMP_AGE = 3600
+"""Seconds after which a temporary file left by a crashed writer is removed by cleanup."""
+
+
+def storage_path() -> str:
+    """The configured session folder, as Django's file engine resolves it."""
+    return _checked_folder(getattr(settings, "SESSION_FILE_PATH", None) or tempfile.gettempdir())
+
+
+@functools.lru_cache(maxsize=8)
+def _checked_folder(path: str) -> str:
+    if not os.path.isdir(path):
+        raise ImproperlyConfigured(
+            f"The session storage path {path!r} doesn't exist. Please set your "
+            "SESSION_FILE_PATH setting to an existing directory in which sessionkit can "
+            "store session data."
+        )
+    return os.path.abspath(path)
+
+
+class SessionStore(BaseStore):
+    """File-backed sessions (``SESSION_ENGINE = "sessionkit.backends.file"``)."""
+
+    def __init__(self, session_key: str | None = None) -> None:
+        self.storage_path = storage_path()
+        self.file_prefix = conf.SESSIONKIT_FILE_PREFIX
+        super().__init__(session_key)
+
+    def _path(self, key: str) -> str:
+        # The base class validates keys before they get here; this guards the one place
+        # where a key becomes a path against any future caller that forgets.
+        if not is_valid_key(key):
+            raise InvalidSessionKey("Invalid characters in session key")
+        return os.path.join(self.storage_path, self.file_prefix + key)
+
+    def _read(self, key: str) -> Record | None:
+        try:
+            with open(self._path(key), "rb") as session_file:
+                stat = os.fstat(session_file.fileno())
+                data = session_file.read()
+        except FileNotFoundError:
+            return None
+        return Record(data.decode("ascii", "replace"), stat.st_mtime, stat.st_ino)
+
+    def _write(
+        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+    ) -> bool:
+        path = self._path(key)
+        fd, temp_path = tempfile.mkstemp(dir=self.storage_path, prefix=TEMP_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as temp_file:
+                temp_file.write(record.data.encode("ascii"))
+            os.utime(temp_path, (time.time(), record.expires_at))
+            if create:
+                return _link_new(temp_path, path)
+            if not os.path.exists(path):
+                return False
+            os.replace(temp_path, path)
+            return True
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_path)
+
+    def _delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._path(key))
+
+    def _exists(self, key: str) -> bool:
+        return os.path.exists(self._path(key))
+
+    @classmethod
+    def _clear_expired(cls) -> int:
+        folder = storage_path()
+        prefix = conf.SESSIONKIT_FILE_PREFIX
+        now = time.time()
+        deleted = 0
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                try:
+                    if name.startswith(prefix):
+                        if entry.stat().st_mtime <= now:
+                            os.unlink(entry.path)
+                            deleted += 1
+                    elif name.startswith(TEMP_PREFIX) and (
+                        entry.stat().st_ctime < now - STALE_TEMP_AGE
+                    ):
+                        os.unlink(entry.path)
+                except FileNotFoundError:
+                    continue  # removed by a concurrent request or cleanup
+        return deleted
+
+
+def _link_new(temp_path: str, path: str) -> bool:
+    """Give ``path`` the complete contents of ``temp_path`` only if ``path`` does not exist.
+
+    A hard link is atomic and fails on an existing name, so a new session file appears whole
+    or not at all. Where the file system has no hard links, fall back to Django's way: claim
+    the name with ``O_EXCL`` and rename the finished file over it.
+    """
+    try:
+        os.link(temp_path, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:
+        pass
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return False
+    os.replace(temp_path, path)
+    return True

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+
+class UnserializableSessionValue(TypeError):
+    """A value put in the session cannot be stored by ``SESSION_SERIALIZER``.
+
+    Raised by ``save()``; the message names the offending key so the view that put it there
+    is easy to find. A ``TypeError`` so code that catches the serializer's own error still does.
+    """
+
+    def __init__(self, key: str, serializer: str, reason: BaseException) -> None:
+        self.key = key
+        super().__init__(
+            f"The session value under key {key!r} cannot be serialised by {serializer}: "
+            f"{reason}. Store only values that serializer accepts (for the default "
+            "JSONSerializer: str, int, float, bool, None, and lists and dicts of them)."
+        )

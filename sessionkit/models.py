@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.sessions.backends.base import SessionBase
+
+
+class SessionManager(BaseSessionManager["Session"]):
+    use_in_migrations = True
+
+
+class Session(AbstractBaseSession):
+    """A stored session of the ``sessionkit.backends.db`` and ``cached_db`` engines.
+
+    Same columns as Django's ``django_session`` plus ``version``, which changes on every write
+    so that writes can be made conditional without another migration.
+    """
+
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    objects = SessionManager()
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "sessionkit_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        from sessionkit.backends.db import SessionStore
+
+        return SessionStore

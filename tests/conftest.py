@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests import services
+from tests.routers import SESSION_DB
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One engine/backend pair of the shared engine suite."""
+
+    name: str
+    cache: str | None = None
+    db: str | None = None
+    services: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"sessionkit.backends.{self.name}"
+
+    @property
+    def store_class(self) -> Any:
+        return import_module(self.path).SessionStore
+
+
+def _engine(id: str, engine: Engine) -> Any:
+    marks = []
+    if engine.db is not None and engine.db in django_settings.DATABASES:
+        marks.append(pytest.mark.django_db(databases=[engine.db]))
+    return pytest.param(engine, id=id, marks=marks)
+
+
+ENGINES = [
+    _engine("db-sqlite", Engine("db", db="default")),
+    _engine("db-postgres", Engine("db", db="postgres", services=("postgres",))),
+    _engine("file", Engine("file")),
+    _engine("cache-locmem", Engine("cache", cache="locmem")),
+    _engine("cache-redis", Engine("cache", cache="redis", services=("redis",))),
+    _engine("cache-memcached", Engine("cache", cache="memcached", services=("memcached",))),
+    _engine("cache-django-redis", Engine("cache", cache="django_redis", services=("redis",))),
+    _engine("cached_db-locmem-sqlite", Engine("cached_db", cache="locmem", db="default")),
+    _engine(
+        "cached_db-redis-postgres",
+        Engine("cached_db", cache="redis", db="postgres", services=("redis", "postgres")),
+    ),
+]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest, settings: Any, tmp_path: Any) -> Iterator[Engine]:
+    """Configure one engine (settings, database route, session folder) for the test."""
+    case: Engine = request.param
+    services.need(*case.services)
+    settings.SESSION_ENGINE = case.path
+    settings.SESSION_CACHE_ALIAS = case.cache or "default"
+    settings.SESSION_FILE_PATH = str(tmp_path)
+    token = SESSION_DB.set(case.db or "default")
+    try:
+        yield case
+    finally:
+        SESSION_DB.reset(token)
+
+
+@pytest.fixture
+def store_class(engine: Engine) -> Any:
+    return engine.store_class

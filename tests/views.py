@@ -1,0 +1,15 @@
+"""Small views that let tests drive the session through the test client."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+
+def show(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"key": request.session.session_key, "data": dict(request.session)})
+
+
+def set_value(request: HttpRequest) -> HttpResponse:
+    for name, value in request.GET.items():
+        request.session[name] = value
+    return JsonResponse({"key": request.session.session_key, "data": dict(request.session)})
