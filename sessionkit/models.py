@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.db import models
@@ -23,7 +23,7 @@ class Session(AbstractBaseSession):
 
     version = models.PositiveBigIntegerField(_("version"), default=0)
 
-    objects = SessionManager()
+    objects: ClassVar[SessionManager] = SessionManager()
 
     class Meta(AbstractBaseSession.Meta):
         db_table = "sessionkit_session"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Any
 
 from tests.services import DEAD_PORT, MEMCACHED, REDIS, available
 
@@ -43,7 +44,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
 }
 # PostgreSQL is added only when it answers, so a laptop without it can still run the rest;
@@ -60,7 +61,7 @@ if available("postgres"):
 DATABASE_ROUTERS = ["tests.routers.SessionRouter"]
 
 _redis = f"redis://{REDIS[0]}:{REDIS[1]}"
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "s"},
     "redis": {

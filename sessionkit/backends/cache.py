@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
@@ -64,17 +64,18 @@ def replace(cache: BaseCache, key: str, value: Any, timeout: int) -> bool:
         return bool(
             client.set(
                 backend_key,
-                cache._cache._serializer.dumps(value),
-                ex=cache.get_backend_timeout(timeout),
+                cache._cache._serializer.dumps(value),  # type: ignore[attr-defined]
+                ex=timeout,
                 xx=True,
             )
         )
     if type(cache).__module__.startswith("django_redis."):
-        return bool(cache.set(key, value, timeout, xx=True))  # type: ignore[call-arg]
+        # django-redis's set() takes Redis's nx/xx flags and returns whether it stored.
+        return bool(cast(Any, cache).set(key, value, timeout, xx=True))
     if isinstance(cache, PyMemcacheCache):
         backend_key = cache.make_and_validate_key(key)
         return bool(
-            cache._cache.replace(
+            cast(Any, cache)._cache.replace(
                 backend_key, value, cache.get_backend_timeout(timeout), noreply=False
             )
         )

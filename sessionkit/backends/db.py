@@ -7,6 +7,7 @@ count says whether the key was free. Django's engine wraps its write in a transa
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connections, router, transaction
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
 
 # Vendors whose INSERT accepts "ON CONFLICT (…) DO NOTHING" and report the inserted row count.
 _UPSERT_VENDORS = frozenset({"postgresql", "sqlite"})
+
+
+@functools.cache
+def has_version(model: type[AbstractBaseSession]) -> bool:
+    """Whether ``model`` has sessionkit's version column (a custom model may not)."""
+    return any(field.name == "version" for field in model._meta.concrete_fields)
 
 
 class SessionStore(BaseStore):
@@ -41,34 +48,26 @@ class SessionStore(BaseStore):
         return self.get_model_class()
 
     def _read(self, key: str) -> Record | None:
-        row = (
-            self.model._default_manager.filter(session_key=key)
-            .values_list("session_data", "expire_date", "version")
-            .first()
-        )
+        with_version = has_version(self.model)
+        columns = ["session_data", "expire_date"] + (["version"] if with_version else [])
+        row = self.model._default_manager.filter(session_key=key).values_list(*columns).first()
         if row is None:
             return None
-        data, expire_date, version = row
-        return Record(data, to_timestamp(expire_date), version)
+        return Record(row[0], to_timestamp(row[1]), row[2] if with_version else 0)
 
     def _write(
         self, key: str, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
-        values = self._row_values(record)
-        if create:
-            return self._insert(key, values)
-        updated = self.model._default_manager.filter(session_key=key).update(**values)
-        return updated == 1
-
-    def _row_values(self, record: Record) -> dict[str, object]:
         values: dict[str, object] = {
             "session_data": record.data,
             "expire_date": from_timestamp(record.expires_at),
         }
-        # A custom model built on Django's AbstractBaseSession has no version column.
-        if any(field.name == "version" for field in self.model._meta.concrete_fields):
+        if has_version(self.model):
             values["version"] = record.version
-        return values
+        if create:
+            return self._insert(key, values)
+        updated = self.model._default_manager.filter(session_key=key).update(**values)
+        return updated == 1
 
     def _insert(self, key: str, values: dict[str, object]) -> bool:
         """Insert a new row; False when the key is taken. One statement where the vendor allows."""
@@ -85,20 +84,21 @@ class SessionStore(BaseStore):
             return True
         meta = model._meta
         quote = connection.ops.quote_name
-        fields = [meta.get_field(name) for name in values]
+        fields = {field.name: field for field in meta.concrete_fields}
+        columns = [fields[name] for name in values]
         sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING".format(
             quote(meta.db_table),
-            ", ".join(quote(field.column) for field in fields),  # type: ignore[union-attr]
-            ", ".join(["%s"] * len(fields)),
-            quote(meta.get_field("session_key").column),  # type: ignore[union-attr]
+            ", ".join(quote(str(field.column)) for field in columns),
+            ", ".join(["%s"] * len(columns)),
+            quote(str(fields["session_key"].column)),
         )
         params = [
-            field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
-            for field, value in zip(fields, values.values(), strict=True)
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(columns, values.values(), strict=True)
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.rowcount == 1
+            return bool(cursor.rowcount == 1)
 
     def _delete(self, key: str) -> None:
         self.model._default_manager.filter(session_key=key).delete()

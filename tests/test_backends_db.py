@@ -1,0 +1,74 @@
+"""db: one statement per primitive, and the model as Django's docs use it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sessionkit.backends.db import SessionStore
+from sessionkit.models import Session
+
+pytestmark = pytest.mark.django_db
+
+
+def test_out_of_views_usage_from_djangos_docs() -> None:
+    s = SessionStore()
+    s["last_login"] = 1376587691
+    s.create()
+    key = s.session_key
+    assert key is not None
+    s = SessionStore(session_key=key)
+    assert s["last_login"] == 1376587691
+    assert Session.objects.get(pk=key).get_decoded() == {"last_login": 1376587691}
+
+
+def test_table_and_columns() -> None:
+    assert Session._meta.db_table == "sessionkit_session"
+    assert Session._meta.pk is not None and Session._meta.pk.name == "session_key"
+    assert Session._meta.get_field("expire_date").db_index
+    assert str(Session(session_key="k" * 32)) == "k" * 32
+
+
+def test_each_operation_is_one_statement() -> None:
+    with CaptureQueriesContext(connection) as create:
+        store = SessionStore()
+        store["a"] = 1
+        store.save()
+    key = store.session_key
+    with CaptureQueriesContext(connection) as load:
+        loaded = SessionStore(key)
+        assert loaded.get("a") == 1
+    with CaptureQueriesContext(connection) as update:
+        loaded["a"] = 2
+        loaded.save()
+    with CaptureQueriesContext(connection) as delete:
+        loaded.delete()
+    assert [len(create), len(load), len(update), len(delete)] == [1, 1, 1, 1], [
+        q["sql"] for q in [*create, *load, *update, *delete]
+    ]
+
+
+def test_version_grows_with_each_write() -> None:
+    store = SessionStore()
+    store["a"] = 1
+    store.save()
+    versions = [Session.objects.get(pk=store.session_key).version]
+    for n in range(3):
+        loaded = SessionStore(store.session_key)
+        loaded["a"] = n
+        loaded.save()
+        versions.append(Session.objects.get(pk=store.session_key).version)
+    assert versions == [1, 2, 3, 4]
+
+
+def test_use_tz_false(settings: Any) -> None:
+    settings.USE_TZ = False
+    store = SessionStore()
+    store["a"] = 1
+    store.set_expiry(60)
+    store.save()
+    assert SessionStore(store.session_key).load() == {"a": 1, "_session_expiry": 60}
+    assert SessionStore.clear_expired() == 0

@@ -1,0 +1,104 @@
+"""The middleware through the test client: sessions round-trip, bad cookies are no session."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from sessionkit.middleware import SessionMiddleware
+
+COOKIE = django_settings.SESSION_COOKIE_NAME
+
+
+def test_is_a_subclass_of_djangos() -> None:
+    from django.contrib.sessions.middleware import SessionMiddleware as Django
+
+    assert issubclass(SessionMiddleware, Django)
+
+
+def test_session_round_trip(engine: Any, client: Client) -> None:
+    response = client.get("/set/", {"cat": "Milo"})
+    assert response.status_code == 200
+    key = response.cookies[COOKIE].value
+    morsel = response.cookies[COOKIE]
+    assert morsel["httponly"]
+    assert morsel["samesite"] == "Lax"
+    response = client.get("/")
+    assert response.json() == {"key": key, "data": {"cat": "Milo"}}
+
+
+def test_session_round_trip_async(engine: Any, async_client: Any) -> None:
+    from asgiref.sync import async_to_sync
+
+    async def body() -> None:
+        response = await async_client.get("/set/", {"cat": "Milo"})
+        assert response.status_code == 200
+        response = await async_client.get("/")
+        assert response.json()["data"] == {"cat": "Milo"}
+
+    async_to_sync(body)()
+
+
+def as_wsgi_cookie(value: str) -> dict[str, str]:
+    """The Cookie header as a WSGI server hands it to Django: UTF-8 bytes read as latin-1."""
+    return {"HTTP_COOKIE": f"{COOKIE}={value.encode('utf-8').decode('latin-1')}"}
+
+
+BAD_COOKIES = [
+    "../../etc/passwd",
+    "..",
+    "a" * 41,
+    "a" * 4000,
+    "ключключключключключ",
+    "abcdefgh%00ijklmnop",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+]
+
+
+@pytest.mark.parametrize("cookie", BAD_COOKIES)
+def test_bad_cookie_is_no_session(
+    engine: Any, client: Client, tmp_path: Path, cookie: str
+) -> None:
+    before = set(tmp_path.parent.rglob("*"))
+    response = client.get("/", **as_wsgi_cookie(cookie))
+    assert response.status_code == 200
+    assert response.json() == {"key": None, "data": {}}
+    response = client.get("/set/", {"a": "1"}, **as_wsgi_cookie(cookie))
+    assert response.status_code == 200
+    new_key = response.cookies[COOKIE].value
+    assert new_key != cookie
+    assert len(new_key) == 32
+    created = set(tmp_path.parent.rglob("*")) - before
+    assert all(p.parent == tmp_path for p in created), created
+
+
+def test_file_engine_bad_cookies_never_leave_the_folder(settings: Any, tmp_path: Path) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    settings.SESSION_ENGINE = "sessionkit.backends.file"
+    settings.SESSION_FILE_PATH = str(sessions)
+    cookie_text = st.text(
+        alphabet=st.characters(codec="utf-8", exclude_characters=";\r\n"), max_size=300
+    ) | st.text(alphabet=string.ascii_lowercase + string.digits + "./%\\", max_size=60)
+
+    @given(cookie=cookie_text)
+    @hypothesis_settings(
+        max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    def check(cookie: str) -> None:
+        response = Client().get("/set/", {"a": "1"}, **as_wsgi_cookie(cookie))
+        assert response.status_code == 200
+        new_key = response.cookies[COOKIE].value
+        assert new_key != cookie
+        assert len(new_key) == 32
+        assert all(p.parent == sessions for p in tmp_path.rglob("*") if p != sessions)
+
+    check()
