@@ -65,7 +65,7 @@ def check_cache_alias(
     ]
 
 
-@register(Tags.database)
+@register(Tags.models)
 def check_installed_for_db(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
