@@ -6,6 +6,9 @@ pytest-django's ``settings`` fixture working without rebuilding anything.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 
@@ -19,6 +22,53 @@ class Settings:
     def SESSIONKIT_CACHE_KEY_PREFIX(self) -> str:
         """Prefix of the keys the cache and cached_db engines write."""
         return str(getattr(settings, "SESSIONKIT_CACHE_KEY_PREFIX", "sessionkit:"))
+
+    @property
+    def SESSIONKIT_TRACK_EXCLUDE(self) -> list[str]:
+        """Regexes (matched against the path) of requests that are not tracked.
+
+        Default: the static and media URLs, ``/favicon.ico`` and ``/robots.txt``.
+        """
+        value = getattr(settings, "SESSIONKIT_TRACK_EXCLUDE", None)
+        if value is not None:
+            return list(value)
+        patterns = [r"^/favicon\.ico$", r"^/robots\.txt$"]
+        for url in (getattr(settings, "STATIC_URL", None), getattr(settings, "MEDIA_URL", None)):
+            if url and not urlsplit(str(url)).netloc:
+                path = "/" + urlsplit(str(url)).path.lstrip("/")
+                if path != "/":
+                    patterns.append("^" + re.escape(path))
+        return patterns
+
+    @property
+    def SESSIONKIT_ABSOLUTE_AGE(self) -> int | None:
+        """Seconds after a session's first request at which it ends, however active."""
+        value = getattr(settings, "SESSIONKIT_ABSOLUTE_AGE", None)
+        return None if value is None else int(value)
+
+    @property
+    def SESSIONKIT_REQUIRE_CONSENT(self) -> bool:
+        """Store nothing and send no session cookie until the visitor grants permission."""
+        return bool(getattr(settings, "SESSIONKIT_REQUIRE_CONSENT", False))
+
+    @property
+    def SESSIONKIT_CONSENT_COOKIE_NAME(self) -> str:
+        return str(getattr(settings, "SESSIONKIT_CONSENT_COOKIE_NAME", "sessionkit_consent"))
+
+    @property
+    def SESSIONKIT_CONSENT_COOKIE_AGE(self) -> int:
+        """How long a granted permission lasts, in seconds (default: one year)."""
+        return int(getattr(settings, "SESSIONKIT_CONSENT_COOKIE_AGE", 365 * 24 * 3600))
+
+    @property
+    def SESSIONKIT_PENDING_COOKIE_NAME(self) -> str:
+        """The signed marker sent with the key of a session not yet stored."""
+        return str(getattr(settings, "SESSIONKIT_PENDING_COOKIE_NAME", "sessionkit_pending"))
+
+    @property
+    def SESSIONKIT_PENDING_AGE(self) -> int:
+        """Seconds within which a new visitor's second request still counts their first."""
+        return int(getattr(settings, "SESSIONKIT_PENDING_AGE", 3600))
 
 
 conf = Settings()

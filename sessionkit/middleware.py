@@ -1,13 +1,223 @@
-"""The session middleware: Django's, on sessionkit's engines.
+"""The session middleware: Django's, plus per-session tracking, consent and flash data.
 
 A subclass of Django's ``SessionMiddleware`` so that ``django.contrib.auth``, ``messages`` and
-the admin's system check (admin.E410) accept it unchanged.
+the admin's system check (admin.E410) accept it unchanged. Per request it makes at most one load
+and one save, with a native async path (no thread hop for the middleware itself)::
+
+    request ─► consent? ─► session for the cookie (one load) ─► tracking.begin ─► view
+    response ◄─ cookies ◄─ one save (also on 5xx) ◄─ tracking.finish(status) ◄─┘
+
+A request without a stored session whose only change is tracking writes nothing: the client
+gets the new key and a signed marker (sessionkit.pending), and the session is created when the
+client comes back with both.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import time
+from collections.abc import Awaitable
+from typing import Any, cast
+
+from asgiref.sync import iscoroutinefunction
+from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
+
+from sessionkit import consent, pending
+from sessionkit.backends.base import new_session_key, to_timestamp
+from sessionkit.conf import conf
+from sessionkit.tracking import Figures, PageView, begin, finish
+from sessionkit.visit import FIGURES_KEY, FLASH_KEY, Visit, attach
+
+SAVE, NOTHING, MARK, FORGET = "save", "nothing", "mark", "forget"
+
+
+@functools.lru_cache(maxsize=16)
+def _exclusions(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def is_excluded(path: str) -> bool:
+    """Whether ``path`` matches ``SESSIONKIT_TRACK_EXCLUDE``."""
+    pattern = _exclusions(tuple(conf.SESSIONKIT_TRACK_EXCLUDE))
+    return pattern is not None and pattern.search(path) is not None
 
 
 class SessionMiddleware(DjangoSessionMiddleware):
     """Drop-in replacement for ``django.contrib.sessions.middleware.SessionMiddleware``."""
+
+    sync_capable = True
+    async_capable = True  # Django's MiddlewareMixin marks instances async when the chain is
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        visit = self._open(request)
+        if visit.tracked and visit.permitted:
+            request.session.get(FIGURES_KEY)  # the one load
+        self._begin(request, visit)
+        response = cast(HttpResponseBase, self.get_response(request))
+        plan = self._conclude(request, response, visit)
+        if plan == SAVE:
+            self._save(request)
+        return self._respond(request, response, visit, plan)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        visit = self._open(request)
+        if visit.tracked and visit.permitted:
+            await request.session.aget(FIGURES_KEY)  # the one load
+        self._begin(request, visit)
+        response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
+        plan = self._conclude(request, response, visit)
+        if plan == SAVE:
+            try:
+                await request.session.asave()
+            except UpdateError:
+                raise self._interrupted() from None
+        return self._respond(request, response, visit, plan)
+
+    # --- the steps; none but _save does I/O --------------------------------------------------
+
+    def _open(self, request: HttpRequest) -> Visit:
+        """Put a session on the request (nothing loaded yet) and decide what to track."""
+        tracked = not is_excluded(request.path_info)
+        view = PageView.of(request.path, request.get_full_path(), time.time()) if tracked else None
+        visit = Visit(permitted=consent.given(request), view=view)
+        if visit.permitted:
+            request.session = self.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+        else:
+            request.session = consent.TransientSession()
+            visit.display_id = new_session_key()
+        attach(request, visit)
+        return visit
+
+    def _begin(self, request: HttpRequest, visit: Visit) -> None:
+        """Count this request in the figures the view sees (the session is loaded by now)."""
+        if visit.view is None:
+            return
+        session = request.session
+        if not visit.permitted:
+            visit.current = begin(Figures(), visit.view)
+            return
+        if session.session_key is not None:
+            visit.stored = True
+            visit.before = Figures.load(session.get(FIGURES_KEY))
+            visit.flash = session.pop(FLASH_KEY, None) or {}
+        else:
+            cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+            first = pending.figures_for(request, cookie)
+            key = cookie if first is not None and cookie else new_session_key()
+            session.adopt_key(key)  # type: ignore[attr-defined]
+            visit.before = first or Figures()
+        visit.current = begin(visit.before, visit.view)
+
+    def _conclude(self, request: HttpRequest, response: HttpResponseBase, visit: Visit) -> str:
+        """Decide what to store, and put the final figures into the session."""
+        session = request.session
+        if not visit.permitted or visit.revoked:
+            return NOTHING
+        if visit.view is None:  # not tracked: Django's rules
+            if session.is_empty():
+                return FORGET
+            wanted = session.modified or settings.SESSION_SAVE_EVERY_REQUEST
+            return SAVE if wanted and response.status_code < 500 else NOTHING
+        status = response.status_code
+        if status >= 500 and hasattr(session, "discard_changes"):
+            session.discard_changes()  # as Django: a failed view's changes are not kept
+        before = visit.before
+        if visit.stored and session.session_key is None:  # the view flushed it (a logout)
+            if session.is_empty():
+                return FORGET
+            before = Figures()
+        final = finish(before, visit.view, status)
+        visit.current = final
+        if not visit.stored and not visit.before.requests and not session.modified:
+            return MARK  # a first request that changed nothing but tracking
+        session[FIGURES_KEY] = final.dump()
+        self._cap_lifetime(session, final)
+        return SAVE
+
+    def _cap_lifetime(self, session: Any, figures: Figures) -> None:
+        absolute = conf.SESSIONKIT_ABSOLUTE_AGE
+        if absolute is None:
+            return
+        limit = figures.start + absolute
+        if to_timestamp(session.get_expiry_date()) > limit:
+            session.set_expiry(max(0.001, limit - time.time()))
+
+    def _save(self, request: HttpRequest) -> None:
+        try:
+            request.session.save()
+        except UpdateError:
+            raise self._interrupted() from None
+
+    @staticmethod
+    def _interrupted() -> SessionInterrupted:
+        return SessionInterrupted(
+            "The request's session was deleted before the request completed. The user may "
+            "have logged out in a concurrent request, for example."
+        )
+
+    def _respond(
+        self, request: HttpRequest, response: HttpResponseBase, visit: Visit, plan: str
+    ) -> HttpResponseBase:
+        """Set or delete the cookies the plan calls for."""
+        session = request.session
+        sent_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
+        vary = session.accessed
+        if visit.revoked or (plan == FORGET and sent_cookie):
+            self._delete_cookie(response, settings.SESSION_COOKIE_NAME)
+            vary = True
+        if plan in (SAVE, MARK):
+            self._set_session_cookie(response, session)
+            vary = True
+        if plan == MARK:
+            pending.set_marker(response, str(session.session_key), visit.current, **_flags())
+        elif (plan == SAVE or visit.revoked) and (
+            conf.SESSIONKIT_PENDING_COOKIE_NAME in request.COOKIES
+        ):
+            self._delete_cookie(response, conf.SESSIONKIT_PENDING_COOKIE_NAME)
+        if vary:
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+    @staticmethod
+    def _set_session_cookie(response: HttpResponseBase, session: Any) -> None:
+        if session.get_expire_at_browser_close():
+            max_age, expires = None, None
+        else:
+            max_age = session.get_expiry_age()
+            expires = http_date(time.time() + max_age)
+        response.set_cookie(
+            settings.SESSION_COOKIE_NAME,
+            session.session_key,
+            max_age=max_age,
+            expires=expires,
+            **_flags(),
+        )
+
+    @staticmethod
+    def _delete_cookie(response: HttpResponseBase, name: str) -> None:
+        response.delete_cookie(
+            name,
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            samesite=settings.SESSION_COOKIE_SAMESITE,
+        )
+
+
+def _flags() -> dict[str, Any]:
+    """The session cookie's flags, from Django's settings."""
+    return {
+        "domain": settings.SESSION_COOKIE_DOMAIN,
+        "path": settings.SESSION_COOKIE_PATH,
+        "secure": settings.SESSION_COOKIE_SECURE or None,
+        "httponly": settings.SESSION_COOKIE_HTTPONLY or None,
+        "samesite": settings.SESSION_COOKIE_SAMESITE,
+    }

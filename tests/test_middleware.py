@@ -70,7 +70,10 @@ def test_bad_cookie_is_no_session(
     before = set(tmp_path.parent.rglob("*"))
     response = client.get("/", **as_wsgi_cookie(cookie))
     assert response.status_code == 200
-    assert response.json() == {"key": None, "data": {}}
+    shown = response.json()
+    assert shown["data"] == {}
+    assert shown["key"] != cookie
+    assert len(shown["key"]) == 32
     response = client.get("/set/", {"a": "1"}, **as_wsgi_cookie(cookie))
     assert response.status_code == 200
     new_key = response.cookies[COOKIE].value

@@ -65,6 +65,11 @@ def delegates_to_sync(function: F) -> F:
     return function
 
 
+def new_session_key() -> str:
+    """A fresh random key, as Django makes them (32 characters of ``a-z0-9``)."""
+    return get_random_string(KEY_LENGTH, VALID_KEY_CHARS)
+
+
 def is_valid_key(key: object) -> bool:
     """Whether ``key`` could have been issued by sessionkit or Django.
 
@@ -102,6 +107,8 @@ class SessionStore(SessionBase):
 
     create_attempts: ClassVar[int] = 100
     _loaded_version: int | None = None
+    _loaded_data: str | None = None
+    _adopted: bool = False
 
     # --- primitives -------------------------------------------------------------------------
 
@@ -165,7 +172,7 @@ class SessionStore(SessionBase):
         # Django asks the store whether each candidate exists (one more round trip per new
         # session). Our create-writes fail atomically on a taken key instead, and create()
         # retries, so a fresh random key is all that is needed here.
-        return get_random_string(KEY_LENGTH, VALID_KEY_CHARS)
+        return new_session_key()
 
     async def _aget_new_session_key(self) -> str:
         return self._get_new_session_key()
@@ -206,7 +213,31 @@ class SessionStore(SessionBase):
             self._session_key = None
             return {}
         self._loaded_version = record.version
+        self._loaded_data = record.data
         return self.decode(record.data)
+
+    # --- what sessionkit's middleware adds -------------------------------------------------
+
+    def adopt_key(self, key: str) -> None:
+        """Give this new, empty session ``key``; the next save creates it under that key.
+
+        The middleware issues a session's key before anything is stored (a client that never
+        returns the cookie must cost no write), so the key a view and a template see is the
+        key the cookie will carry. Never call this with a key that came from a client and was
+        not issued and signed by this site: that would be session fixation.
+        """
+        if not is_valid_key(key):
+            raise ValueError(f"Not a valid session key: {key!r}")
+        self._session_key = key
+        self._adopted = True
+        if not hasattr(self, "_session_cache"):
+            empty: dict[str, Any] = {}
+            self._session_cache = empty
+
+    def discard_changes(self) -> None:
+        """Forget this request's changes: back to the data as loaded (or empty, if new)."""
+        self._session_cache = self.decode(self._loaded_data) if self._loaded_data else {}
+        self.modified = False
 
     # --- Django's session API ---------------------------------------------------------------
 
@@ -225,6 +256,7 @@ class SessionStore(SessionBase):
         return is_valid_key(session_key) and await self._aexists(session_key)  # type: ignore[arg-type]
 
     def create(self) -> None:
+        self._adopted = False
         for _ in range(self.create_attempts):
             self._session_key = self._get_new_session_key()
             try:
@@ -236,6 +268,7 @@ class SessionStore(SessionBase):
         raise RuntimeError(self._cannot_create_message())
 
     async def acreate(self) -> None:
+        self._adopted = False
         for _ in range(self.create_attempts):
             self._session_key = self._get_new_session_key()
             try:
@@ -256,19 +289,33 @@ class SessionStore(SessionBase):
         key = self.session_key
         if key is None:
             return self.create()
+        if self._adopted and not must_create:
+            try:
+                self.save(must_create=True)
+            except CreateError:  # the issued key was taken meanwhile: take another
+                self.create()
+            return None
         # _get_session is SessionBase's lazy loader; django-stubs does not declare it.
         record = self._record_for(self._get_session(no_load=must_create))  # type: ignore[attr-defined]
         if not self._write(key, record, create=must_create):
             raise CreateError if must_create else UpdateError
+        self._adopted = False
 
     async def asave(self, must_create: bool = False) -> None:
         key = self.session_key
         if key is None:
             return await self.acreate()
+        if self._adopted and not must_create:
+            try:
+                await self.asave(must_create=True)
+            except CreateError:  # the issued key was taken meanwhile: take another
+                await self.acreate()
+            return None
         session = await self._aget_session(no_load=must_create)  # type: ignore[attr-defined]
         record = self._record_for(session)
         if not await self._awrite(key, record, create=must_create):
             raise CreateError if must_create else UpdateError
+        self._adopted = False
 
     def _key_to_delete(self, session_key: str | None) -> str | None:
         if session_key is None:

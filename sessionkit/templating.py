@@ -1,0 +1,180 @@
+"""The read-only ``session`` object that templates see.
+
+Fields are those of the current request (see the README's table). Custom properties — every
+session key not starting with ``_`` — are reachable as ``session.name`` and ``session["name"]``,
+and iterating the object gives their names. Where a property and a field share a name, the
+field wins, in Django templates and Jinja2 alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from sessionkit.backends.base import to_timestamp
+from sessionkit.conf import conf
+from sessionkit.tracking import Figures
+from sessionkit.visit import FIGURES_KEY, Visit, visit_of
+
+FIELDS = frozenset(
+    {
+        "object_type",
+        "is_valid",
+        "allowed",
+        "id",
+        "first_page",
+        "start_date",
+        "end_date",
+        "num_requests",
+        "num_pages",
+        "unique_pages",
+        "num_errors",
+        "errors",
+        "properties",
+        "history",
+        "tracker",
+        "flash",
+        "items",
+    }
+)
+
+
+def _moment(timestamp: float) -> datetime:
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return moment if settings.USE_TZ else timezone.make_naive(moment)
+
+
+class Flash(dict[str, Any]):
+    """Flash values, also as attributes (``{{ session.flash.key }}`` in Jinja2 too)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class SessionView:
+    """What a template sees as ``session``."""
+
+    object_type = "session"
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._session = request.session
+        visit = visit_of(request)
+        self._visit = visit if visit is not None else Visit(permitted=False, view=None)
+        if self._visit.view is None and self._visit.permitted:
+            self._figures = Figures.load(self._session.get(FIGURES_KEY))
+        else:
+            self._figures = self._visit.current
+
+    # --- fields ---------------------------------------------------------------------------
+
+    @property
+    def is_valid(self) -> bool:
+        return self._visit.permitted
+
+    @property
+    def allowed(self) -> bool:
+        return self._visit.permitted
+
+    @property
+    def id(self) -> str | None:
+        return self._session.session_key or self._visit.display_id
+
+    @property
+    def first_page(self) -> bool:
+        return not self._visit.permitted or self._figures.first_page
+
+    @property
+    def start_date(self) -> datetime | None:
+        return _moment(self._figures.start) if self._figures.start else None
+
+    @property
+    def end_date(self) -> datetime:
+        expiry = to_timestamp(self._session.get_expiry_date())
+        absolute = conf.SESSIONKIT_ABSOLUTE_AGE
+        if absolute is not None and self._figures.start:
+            expiry = min(expiry, self._figures.start + absolute)
+        return _moment(expiry)
+
+    @property
+    def num_requests(self) -> int:
+        return self._figures.requests
+
+    @property
+    def num_pages(self) -> int:
+        return self._figures.pages
+
+    @property
+    def unique_pages(self) -> int:
+        return self._figures.unique_pages
+
+    @property
+    def num_errors(self) -> int:
+        return self._figures.errors
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [
+            {"path": path, "status": status, "time": _moment(t)}
+            for path, status, t in self._figures.recent_errors
+        ]
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return [{"path": path, "time": _moment(t)} for path, t in self._figures.history]
+
+    @property
+    def tracker(self) -> list[str]:
+        return list(self._figures.tracker)
+
+    @property
+    def flash(self) -> Flash:
+        return Flash(self._visit.flash)
+
+    @property
+    def properties(self) -> list[str]:
+        # SessionBase has keys() but no __iter__, hence no plain "for key in session".
+        return [key for key in self._session.keys() if not str(key).startswith("_")]  # noqa: SIM118
+
+    def items(self) -> list[tuple[str, Any]]:
+        """(name, value) of each custom property: ``{% for name, value in session.items %}``."""
+        return [(key, self._session[key]) for key in self.properties]
+
+    # --- custom properties ------------------------------------------------------------------
+
+    def __getitem__(self, name: str) -> Any:
+        if name in FIELDS:
+            return getattr(self, name)
+        if not isinstance(name, str) or name.startswith("_") or name not in self._session:
+            raise KeyError(name)
+        return self._session[name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.properties
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.properties)
+
+    def __len__(self) -> int:
+        return len(self.properties)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return f"<SessionView id={self.id!r} requests={self.num_requests}>"

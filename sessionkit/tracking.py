@@ -1,0 +1,154 @@
+"""The figures kept for each session: pure functions over plain data, no Django.
+
+Tracking is a function of (figures, page view, status). ``begin`` gives the figures a view
+sees (the current request counted, and assumed to be answered 200); ``finish`` gives the
+figures to store once the status is known. ``finish(f, v, 200) == begin(f, v)``, so the view
+is shown exactly what will be stored when it succeeds.
+
+Everything is bounded by construction, so a session's stored size stays bounded however long
+it lives: history is a ring of ``HISTORY_LENGTH`` views, the tracker ``TRACKER_LENGTH`` pages,
+errors ``ERRORS_LENGTH`` entries, paths are cut at ``MAX_PATH_LENGTH`` characters, and unique
+pages are a set of 32-bit path hashes that stops growing at ``UNIQUE_PAGES_CAP``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from array import array
+from dataclasses import dataclass, replace
+from typing import Any
+
+HISTORY_LENGTH = 100
+TRACKER_LENGTH = 5
+ERRORS_LENGTH = 10
+MAX_PATH_LENGTH = 200
+UNIQUE_PAGES_CAP = 1000
+FORMAT = 1
+
+OK = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """One request as tracking sees it."""
+
+    path: str
+    """The path without the query string (what makes a page unique)."""
+    full_path: str
+    """The path with the query string (what history and the tracker show)."""
+    time: int
+    """POSIX seconds."""
+
+    @classmethod
+    def of(cls, path: str, full_path: str, time: float) -> PageView:
+        return cls(path[:MAX_PATH_LENGTH], full_path[:MAX_PATH_LENGTH], int(time))
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    start: int = 0
+    requests: int = 0
+    pages: int = 0
+    errors: int = 0
+    unique: bytes = b""
+    """Packed unsigned 32-bit hashes of the distinct paths answered 200."""
+    history: tuple[tuple[str, int], ...] = ()
+    """(full path, time) of the last page views, oldest first."""
+    tracker: tuple[str, ...] = ()
+    """The last distinct full paths viewed, newest first."""
+    recent_errors: tuple[tuple[str, int, int], ...] = ()
+    """(full path, status, time) of the last errors, oldest first."""
+
+    @property
+    def unique_pages(self) -> int:
+        return len(self.unique) // 4
+
+    @property
+    def first_page(self) -> bool:
+        return self.requests <= 1
+
+    def dump(self) -> list[Any]:
+        """A compact, JSON-serialisable form to store in the session."""
+        return [
+            FORMAT,
+            self.start,
+            self.requests,
+            self.pages,
+            self.errors,
+            base64.b64encode(self.unique).decode("ascii"),
+            [list(entry) for entry in self.history],
+            list(self.tracker),
+            [list(entry) for entry in self.recent_errors],
+        ]
+
+    @classmethod
+    def load(cls, raw: Any) -> Figures:
+        """Figures from ``dump()``'s output; anything unreadable counts as a new session."""
+        try:
+            fmt, start, requests, pages, errors, unique, history, tracker, recent = raw
+            if fmt != FORMAT:
+                return cls()
+            packed = base64.b64decode(unique, validate=True)
+            return cls(
+                start=int(start),
+                requests=int(requests),
+                pages=int(pages),
+                errors=int(errors),
+                unique=packed[: len(packed) - len(packed) % 4],
+                history=tuple((str(path), int(t)) for path, t in history),
+                tracker=tuple(str(path) for path in tracker),
+                recent_errors=tuple((str(p), int(s), int(t)) for p, s, t in recent),
+            )
+        except (TypeError, ValueError):
+            return cls()
+
+
+def path_hash(path: str) -> int:
+    return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=4).digest(), "little")
+
+
+def _add_unique(unique: bytes, path: str) -> bytes:
+    if len(unique) >= UNIQUE_PAGES_CAP * 4:
+        return unique
+    hashes = array("I")
+    hashes.frombytes(unique)
+    value = path_hash(path)
+    if value in hashes:
+        return unique
+    hashes.append(value)
+    return hashes.tobytes()
+
+
+def begin(figures: Figures, view: PageView) -> Figures:
+    """The figures while the view runs: this request counted, as a page answered 200."""
+    return finish(figures, view, OK)
+
+
+def finish(figures: Figures, view: PageView, status: int) -> Figures:
+    """The figures once ``view`` was answered with ``status``.
+
+    200 is a page view; 400 and above (unhandled exceptions are 500) is an error; anything
+    else (a redirect, say) is counted as a request only.
+    """
+    counted = replace(figures, start=figures.start or view.time, requests=figures.requests + 1)
+    if status == OK:
+        tracker = figures.tracker
+        if not tracker or tracker[0] != view.full_path:
+            rest = tuple(page for page in tracker if page != view.full_path)
+            tracker = ((view.full_path, *rest))[:TRACKER_LENGTH]
+        return replace(
+            counted,
+            pages=figures.pages + 1,
+            unique=_add_unique(figures.unique, view.path),
+            history=(*figures.history, (view.full_path, view.time))[-HISTORY_LENGTH:],
+            tracker=tracker,
+        )
+    if status >= 400:
+        entry = (view.full_path, status, view.time)
+        return replace(
+            counted,
+            errors=figures.errors + 1,
+            recent_errors=(*figures.recent_errors, entry)[-ERRORS_LENGTH:],
+        )
+    return counted

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from sessionkit import views
+
+app_name = "sessionkit"
+
+urlpatterns = [
+    path("consent/", views.consent, name="consent"),
+]

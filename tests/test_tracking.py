@@ -1,0 +1,137 @@
+"""Tracking as plain functions: no Django, no requests."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sessionkit.tracking import (
+    ERRORS_LENGTH,
+    HISTORY_LENGTH,
+    MAX_PATH_LENGTH,
+    UNIQUE_PAGES_CAP,
+    Figures,
+    PageView,
+    begin,
+    finish,
+)
+
+
+def view(path: str, t: int = 1000, query: str = "") -> PageView:
+    return PageView.of(path, path + query, t)
+
+
+def visit(*steps: tuple[str, int]) -> Figures:
+    figures = Figures()
+    for n, (path, status) in enumerate(steps):
+        figures = finish(figures, view(path, 1000 + n), status)
+    return figures
+
+
+def test_a_new_session_has_nothing() -> None:
+    figures = Figures()
+    assert (figures.requests, figures.pages, figures.unique_pages, figures.errors) == (0, 0, 0, 0)
+    assert figures.first_page
+
+
+def test_begin_counts_the_request_as_a_page() -> None:
+    figures = begin(Figures(), view("/", 1000))
+    assert figures.requests == 1
+    assert figures.pages == 1
+    assert figures.unique_pages == 1
+    assert figures.history == (("/", 1000),)
+    assert figures.tracker == ("/",)
+    assert figures.start == 1000
+    assert figures.first_page
+
+
+def test_finish_200_is_what_begin_showed() -> None:
+    before = visit(("/a", 200), ("/b", 404))
+    assert finish(before, view("/c"), 200) == begin(before, view("/c"))
+
+
+def test_scripted_visit() -> None:
+    figures = visit(
+        ("/", 200),
+        ("/books/", 200),
+        ("/books/", 200),
+        ("/login/", 302),
+        ("/missing/", 404),
+        ("/boom/", 500),
+        ("/authors/", 200),
+    )
+    assert figures.requests == 7
+    assert figures.pages == 4
+    assert figures.unique_pages == 3
+    assert figures.errors == 2
+    assert figures.recent_errors == (("/missing/", 404, 1004), ("/boom/", 500, 1005))
+    assert [path for path, _ in figures.history] == ["/", "/books/", "/books/", "/authors/"]
+    assert figures.tracker == ("/authors/", "/books/", "/")
+    assert not figures.first_page
+
+
+def test_a_redirect_is_neither_page_nor_error() -> None:
+    figures = visit(("/old/", 301), ("/login/", 302))
+    assert (figures.requests, figures.pages, figures.errors) == (2, 0, 0)
+    assert figures.history == ()
+
+
+def test_tracker_keeps_five_distinct_newest_first_and_ignores_reloads() -> None:
+    figures = visit(*[(f"/{n}/", 200) for n in range(7)], ("/6/", 200), ("/3/", 200))
+    assert figures.tracker == ("/3/", "/6/", "/5/", "/4/", "/2/")
+
+
+def test_history_is_a_ring() -> None:
+    figures = visit(*[(f"/{n}/", 200) for n in range(HISTORY_LENGTH + 20)])
+    assert len(figures.history) == HISTORY_LENGTH
+    assert figures.history[0][0] == "/20/"
+    assert figures.history[-1][0] == f"/{HISTORY_LENGTH + 19}/"
+
+
+def test_errors_are_a_ring() -> None:
+    figures = visit(*[(f"/e{n}/", 404) for n in range(ERRORS_LENGTH + 3)])
+    assert figures.errors == ERRORS_LENGTH + 3
+    assert len(figures.recent_errors) == ERRORS_LENGTH
+    assert figures.recent_errors[0][0] == "/e3/"
+
+
+def test_unique_pages_ignore_the_query_string_and_stop_at_the_cap() -> None:
+    figures = Figures()
+    figures = finish(figures, view("/search/", query="?q=a"), 200)
+    figures = finish(figures, view("/search/", query="?q=b"), 200)
+    assert figures.unique_pages == 1
+    assert [p for p, _ in figures.history] == ["/search/?q=a", "/search/?q=b"]
+    for n in range(UNIQUE_PAGES_CAP + 50):
+        figures = finish(figures, view(f"/p/{n}/"), 200)
+    assert figures.unique_pages == UNIQUE_PAGES_CAP
+
+
+def test_long_paths_are_cut() -> None:
+    figures = begin(Figures(), view("/" + "x" * 5000))
+    assert len(figures.history[0][0]) == MAX_PATH_LENGTH
+
+
+def test_dump_and_load_round_trip_through_json() -> None:
+    figures = visit(("/", 200), ("/a/", 404), ("/b/", 200))
+    assert Figures.load(json.loads(json.dumps(figures.dump()))) == figures
+
+
+@given(st.from_type(object) | st.lists(st.integers()) | st.text())
+def test_load_never_fails(raw: object) -> None:
+    assert isinstance(Figures.load(raw), Figures)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["/a", "/b", "/c", "/d"]), st.sampled_from([200, 302, 404, 500]))
+    )
+)
+def test_counts_add_up(steps: list[tuple[str, int]]) -> None:
+    figures = visit(*steps)
+    assert figures.requests == len(steps)
+    assert figures.pages == sum(1 for _, s in steps if s == 200)
+    assert figures.errors == sum(1 for _, s in steps if s >= 400)
+    assert figures.unique_pages == len({p for p, s in steps if s == 200})
+    assert figures.requests >= figures.pages + figures.errors
