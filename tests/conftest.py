@@ -71,3 +71,11 @@ def engine(request: pytest.FixtureRequest, settings: Any, tmp_path: Any) -> Iter
 @pytest.fixture
 def store_class(engine: Engine) -> Any:
     return engine.store_class
+
+
+@pytest.fixture
+def browser() -> Any:
+    """A test client that, like a browser, gets a 500 page for an unhandled exception."""
+    from django.test import Client
+
+    return Client(raise_request_exception=False)

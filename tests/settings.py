@@ -30,18 +30,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
+_HERE = os.path.dirname(__file__)
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [os.path.join(_HERE, "templates")],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sessionkit.context_processors.session",
             ]
         },
-    }
+    },
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [os.path.join(_HERE, "jinja2")],
+        "OPTIONS": {"context_processors": ["sessionkit.context_processors.session"]},
+    },
 ]
 
 DATABASES: dict[str, dict[str, Any]] = {

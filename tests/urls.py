@@ -1,10 +1,19 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path, re_path
 
 from tests import views
 
 urlpatterns = [
     path("", views.show, name="show"),
     path("set/", views.set_value, name="set"),
+    re_path(r"^page/(?P<rest>.*)$", views.figures, name="page"),
+    path("redirect/", views.redirect),
+    path("boom/", views.boom),
+    path("django/", views.render_with("django")),
+    path("jinja2/", views.render_with("jinja2")),
+    path("flash/", views.flash_set),
+    path("memo/", views.memo),
+    path("logout/", views.logout),
+    path("sessionkit/", include("sessionkit.urls")),
 ]

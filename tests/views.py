@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template import engines
+
+from sessionkit import flash, request_cache
+from sessionkit.context_processors import session as session_context
 
 
 def _custom(request: HttpRequest) -> dict[str, object]:
@@ -17,3 +23,66 @@ def set_value(request: HttpRequest) -> HttpResponse:
     for name, value in request.GET.items():
         request.session[name] = value
     return JsonResponse({"key": request.session.session_key, "data": _custom(request)})
+
+
+def figures(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Every field of the template object, as the context processor gives it."""
+    session = session_context(request)["session"]
+    fields: dict[str, Any] = {
+        name: getattr(session, name)
+        for name in (
+            "object_type",
+            "is_valid",
+            "allowed",
+            "id",
+            "first_page",
+            "num_requests",
+            "num_pages",
+            "unique_pages",
+            "num_errors",
+            "properties",
+            "tracker",
+        )
+    }
+    fields["start_date"] = session.start_date.isoformat() if session.start_date else None
+    fields["end_date"] = session.end_date.isoformat()
+    fields["errors"] = [[e["path"], e["status"]] for e in session.errors]
+    fields["history"] = [h["path"] for h in session.history]
+    fields["history_times"] = [h["time"].isoformat() for h in session.history]
+    fields["flash"] = dict(session.flash)
+    return JsonResponse(fields)
+
+
+def redirect(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect("/page/")
+
+
+def boom(request: HttpRequest) -> HttpResponse:
+    request.session["lost"] = "a failed view's changes are not kept"
+    raise RuntimeError("boom")
+
+
+def render_with(engine: str) -> Any:
+    def view(request: HttpRequest) -> HttpResponse:
+        template = engines[engine].get_template("recipes.html")
+        return HttpResponse(template.render({}, request))
+
+    return view
+
+
+def flash_set(request: HttpRequest) -> HttpResponse:
+    for name, value in request.GET.items():
+        flash.set(request, name, value)
+    return HttpResponseRedirect("/page/")
+
+
+def memo(request: HttpRequest) -> HttpResponse:
+    cache = request_cache(request)
+    first = cache.get("books", "count")
+    cache.set("books", "count", 42)
+    return JsonResponse({"first": first, "second": cache.get("books", "count")})
+
+
+def logout(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return HttpResponse("bye")

@@ -1,0 +1,221 @@
+"""Tracking through the test client, on every engine: exact figures over a scripted visit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from importlib import import_module
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.conf import settings as django_settings
+from django.test import AsyncClient, Client
+from freezegun import freeze_time
+
+from sessionkit.visit import FIGURES_KEY
+
+COOKIE = django_settings.SESSION_COOKIE_NAME
+
+
+def stored(engine: Any, browser: Client) -> Any:
+    """The visitor's session as the store has it."""
+    return engine.store_class(browser.cookies[COOKIE].value)
+
+
+def test_scripted_visit(engine: Any, browser: Client) -> None:
+    script = [
+        ("/page/a", 200),
+        ("/page/b", 200),
+        ("/page/b", 200),
+        ("/redirect/", 302),
+        ("/missing/", 404),
+        ("/boom/", 500),
+        ("/page/c?x=1", 200),
+        ("/page/a", 200),
+    ]
+    for path, status in script:
+        assert browser.get(path).status_code == status, path
+    shown = browser.get("/page/last").json()
+    assert shown["num_requests"] == 9
+    assert shown["num_pages"] == 6
+    assert shown["unique_pages"] == 4
+    assert shown["num_errors"] == 2
+    assert shown["errors"] == [["/missing/", 404], ["/boom/", 500]]
+    assert shown["history"] == [
+        "/page/a",
+        "/page/b",
+        "/page/b",
+        "/page/c?x=1",
+        "/page/a",
+        "/page/last",
+    ]
+    assert shown["tracker"] == ["/page/last", "/page/a", "/page/c?x=1", "/page/b"]
+    assert shown["first_page"] is False
+    assert shown["is_valid"] is True
+    assert shown["id"] == browser.cookies[COOKIE].value
+    assert shown["properties"] == []
+    assert "lost" not in stored(engine, browser), "a 500's own changes are dropped"
+
+
+def test_first_request_figures(engine: Any, browser: Client) -> None:
+    shown = browser.get("/page/").json()
+    assert shown["first_page"] is True
+    assert (shown["num_requests"], shown["num_pages"], shown["unique_pages"]) == (1, 1, 1)
+    assert shown["id"] == browser.cookies[COOKIE].value
+    assert shown["object_type"] == "session"
+    assert shown["is_valid"] is shown["allowed"] is True
+    second = browser.get("/page/").json()
+    assert second["first_page"] is False
+    assert second["num_requests"] == 2
+    assert second["id"] == shown["id"]
+    assert second["start_date"] == shown["start_date"]
+
+
+def test_history_is_capped_oldest_first(engine: Any, browser: Client) -> None:
+    for n in range(105):
+        browser.get(f"/page/{n}")
+    history = browser.get("/page/end").json()["history"]
+    assert len(history) == 100
+    assert history[0] == "/page/6"
+    assert history[-1] == "/page/end"
+
+
+def test_a_client_without_cookies_costs_no_write(engine: Any) -> None:
+    keys = set()
+    for _ in range(100):
+        response = Client().get("/page/")
+        assert response.status_code == 200
+        keys.add(response.cookies[COOKIE].value)
+    assert len(keys) == 100
+    assert not any(engine.store_class().exists(key) for key in keys)
+
+
+def test_a_cookieless_view_that_writes_is_saved(engine: Any) -> None:
+    response = Client().get("/set/", {"cart": "book-1"})
+    key = response.cookies[COOKIE].value
+    session = engine.store_class(key)
+    assert session["cart"] == "book-1"
+    assert session[FIGURES_KEY][2] == 1  # one request counted
+
+
+def test_a_500_is_counted(engine: Any, browser: Client) -> None:
+    browser.get("/page/")
+    browser.get("/page/")
+    assert browser.get("/boom/").status_code == 500
+    shown = browser.get("/page/").json()
+    assert shown["num_errors"] == 1
+    assert shown["num_requests"] == 4
+
+
+def test_first_request_a_500_then_a_page(engine: Any, browser: Client) -> None:
+    assert browser.get("/boom/").status_code == 500
+    shown = browser.get("/page/").json()
+    assert (shown["num_requests"], shown["num_errors"], shown["num_pages"]) == (2, 1, 1)
+
+
+def test_excluded_paths_are_not_tracked(engine: Any, browser: Client, settings: Any) -> None:
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/page/static/"]
+    browser.get("/page/one")
+    browser.get("/page/two")
+    browser.get("/page/static/app.css")
+    shown = browser.get("/page/three").json()
+    assert shown["num_requests"] == 3
+    assert "/page/static/app.css" not in shown["history"]
+
+
+def test_default_exclusions(settings: Any) -> None:
+    from sessionkit.middleware import is_excluded
+
+    settings.STATIC_URL = "/static/"
+    settings.MEDIA_URL = "media/"
+    assert is_excluded("/static/app.css")
+    assert is_excluded("/media/cover.jpg")
+    assert is_excluded("/favicon.ico")
+    assert not is_excluded("/books/")
+
+
+def test_rolling_expiry(engine: Any, browser: Client, settings: Any) -> None:
+    settings.SESSION_COOKIE_AGE = 600
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with freeze_time(start) as frozen:
+        browser.get("/page/")
+        for _ in range(4):
+            frozen.tick(timedelta(seconds=500))
+            shown = browser.get("/page/").json()
+        assert shown["num_requests"] == 5
+        assert shown["end_date"] == (start + timedelta(seconds=2600)).isoformat()
+        frozen.tick(timedelta(seconds=601))
+        assert browser.get("/page/").json()["first_page"] is True
+
+
+def test_absolute_age_caps_a_busy_session(engine: Any, browser: Client, settings: Any) -> None:
+    settings.SESSION_COOKIE_AGE = 600
+    settings.SESSIONKIT_ABSOLUTE_AGE = 1000
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with freeze_time(start) as frozen:
+        browser.get("/page/")
+        frozen.tick(timedelta(seconds=500))
+        shown = browser.get("/page/").json()
+        assert shown["end_date"] == (start + timedelta(seconds=1000)).isoformat()
+        frozen.tick(timedelta(seconds=400))
+        assert browser.get("/page/").json()["num_requests"] == 3
+        frozen.tick(timedelta(seconds=101))
+        assert browser.get("/page/").json()["first_page"] is True
+
+
+def test_async_client_visit(engine: Any) -> None:
+    async def visit() -> list[dict[str, Any]]:
+        client = AsyncClient(raise_request_exception=False)
+        seen = []
+        for path in ["/page/a", "/page/b", "/missing/", "/page/a"]:
+            response = await client.get(path)
+            if response.status_code == 200:
+                seen.append(response.json())
+        return seen
+
+    seen = async_to_sync(visit)()
+    assert [s["num_requests"] for s in seen] == [1, 2, 4]
+    assert seen[-1]["num_errors"] == 1
+    assert seen[-1]["unique_pages"] == 2
+    assert seen[-1]["tracker"] == ["/page/a", "/page/b"]
+
+
+def test_logout_flush_starts_over(engine: Any, browser: Client) -> None:
+    browser.get("/page/")
+    browser.get("/page/")
+    old = browser.cookies[COOKIE].value
+    response = browser.get("/logout/")
+    assert response.cookies[COOKIE].value == ""  # the cookie is deleted, as Django does
+    assert not engine.store_class().exists(old)
+    assert browser.get("/page/").json()["first_page"] is True
+
+
+@pytest.mark.django_db
+def test_query_budget_on_the_db_engine(
+    settings: Any, browser: Client, django_assert_num_queries: Any
+) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    with django_assert_num_queries(0):
+        browser.get("/page/")  # first request: nothing stored yet
+    with django_assert_num_queries(2):
+        browser.get("/page/")  # second: a read that misses, one insert
+    for _ in range(3):
+        with django_assert_num_queries(2):
+            browser.get("/page/")  # then: one read, one write
+    with django_assert_num_queries(2):
+        browser.get("/set/", {"a": "1"})
+
+
+@pytest.mark.django_db
+def test_stored_size_stays_bounded(settings: Any, browser: Client) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    from sessionkit.models import Session
+
+    for n in range(10_000):
+        browser.get(f"/page/{n % 5000}/{'chapter' if n % 3 else 'notes'}-{n % 5000}?page={n}")
+    key = browser.cookies[COOKIE].value
+    size = len(Session.objects.get(pk=key).session_data)
+    print(f"\nstored session after 10,000 page views over 5,000 paths: {size} bytes")
+    assert size <= 16 * 1024
+    engine = import_module(settings.SESSION_ENGINE)
+    assert engine.SessionStore(key)[FIGURES_KEY][2] == 10_000
