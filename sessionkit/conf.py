@@ -70,5 +70,10 @@ class Settings:
         """Seconds within which a new visitor's second request still counts their first."""
         return int(getattr(settings, "SESSIONKIT_PENDING_AGE", 3600))
 
+    @property
+    def SESSIONKIT_CLEANUP_BATCH_SIZE(self) -> int:
+        """Expired sessions deleted per statement by ``cleanup`` and ``clear_expired()``."""
+        return int(getattr(settings, "SESSIONKIT_CLEANUP_BATCH_SIZE", 1000))
+
 
 conf = Settings()

@@ -44,9 +44,10 @@ FIELDS = frozenset(
 )
 
 
-def _moment(timestamp: float) -> datetime:
-    moment = datetime.fromtimestamp(timestamp, tz=UTC)
-    return moment if settings.USE_TZ else timezone.make_naive(moment)
+def moment(timestamp: float) -> datetime:
+    """A datetime for a POSIX timestamp, aware or naive as ``USE_TZ`` says."""
+    value = datetime.fromtimestamp(timestamp, tz=UTC)
+    return value if settings.USE_TZ else timezone.make_naive(value)
 
 
 class Flash(dict[str, Any]):
@@ -93,7 +94,7 @@ class SessionView:
 
     @property
     def start_date(self) -> datetime | None:
-        return _moment(self._figures.start) if self._figures.start else None
+        return moment(self._figures.start) if self._figures.start else None
 
     @property
     def end_date(self) -> datetime:
@@ -101,7 +102,7 @@ class SessionView:
         absolute = conf.SESSIONKIT_ABSOLUTE_AGE
         if absolute is not None and self._figures.start:
             expiry = min(expiry, self._figures.start + absolute)
-        return _moment(expiry)
+        return moment(expiry)
 
     @property
     def num_requests(self) -> int:
@@ -122,13 +123,13 @@ class SessionView:
     @property
     def errors(self) -> list[dict[str, Any]]:
         return [
-            {"path": path, "status": status, "time": _moment(t)}
+            {"path": path, "status": status, "time": moment(t)}
             for path, status, t in self._figures.recent_errors
         ]
 
     @property
     def history(self) -> list[dict[str, Any]]:
-        return [{"path": path, "time": _moment(t)} for path, t in self._figures.history]
+        return [{"path": path, "time": moment(t)} for path, t in self._figures.history]
 
     @property
     def tracker(self) -> list[str]:

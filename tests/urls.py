@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import admin
 from django.urls import include, path, re_path
 
 from tests import views
@@ -16,4 +17,5 @@ urlpatterns = [
     path("memo/", views.memo),
     path("logout/", views.logout),
     path("sessionkit/", include("sessionkit.urls")),
+    path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,7 @@ from django.contrib.sessions.backends.base import (
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from sessionkit.conf import conf
 from sessionkit.exceptions import UnserializableSessionValue
 
 __all__ = ["KEY_LENGTH", "CreateError", "Record", "SessionStore", "UpdateError"]
@@ -53,6 +54,7 @@ class Record:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+Progress = Callable[[int], None]
 
 
 def delegates_to_sync(function: F) -> F:
@@ -134,8 +136,15 @@ class SessionStore(SessionBase):
         raise NotImplementedError
 
     @classmethod
-    def _clear_expired(cls) -> int:
-        """Delete expired records; return how many."""
+    def _clear_expired(cls, batch_size: int, progress: Progress | None = None) -> int:
+        """Delete expired records, ``batch_size`` per statement where that applies.
+
+        Call ``progress(deleted_so_far)`` after each batch; return how many were deleted.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def _count_expired(cls) -> int:
         raise NotImplementedError
 
     @delegates_to_sync
@@ -160,8 +169,8 @@ class SessionStore(SessionBase):
 
     @classmethod
     @delegates_to_sync
-    async def _aclear_expired(cls) -> int:
-        return await sync_to_async(cls._clear_expired)()
+    async def _aclear_expired(cls, batch_size: int, progress: Progress | None = None) -> int:
+        return await sync_to_async(cls._clear_expired)(batch_size, progress)
 
     # --- keys -------------------------------------------------------------------------------
 
@@ -332,9 +341,30 @@ class SessionStore(SessionBase):
 
     @classmethod
     def clear_expired(cls) -> int:  # type: ignore[override]
-        """Delete expired sessions and return how many (Django's returns None)."""
-        return cls._clear_expired()
+        """Delete expired sessions and return how many (Django's returns None).
+
+        Deletes in batches of ``SESSIONKIT_CLEANUP_BATCH_SIZE``, so that Django's
+        ``clearsessions`` never holds a long lock on a busy table either.
+        """
+        return cls.delete_expired()
 
     @classmethod
     async def aclear_expired(cls) -> int:  # type: ignore[override]
-        return await cls._aclear_expired()
+        return await cls._aclear_expired(conf.SESSIONKIT_CLEANUP_BATCH_SIZE)
+
+    # --- cleanup ------------------------------------------------------------------------------
+
+    expires_itself: ClassVar[bool] = False
+    """True for engines whose store drops expired sessions by itself (a cache)."""
+
+    @classmethod
+    def delete_expired(
+        cls, batch_size: int | None = None, progress: Progress | None = None
+    ) -> int:
+        """Delete expired sessions in batches; return how many. See ``manage.py cleanup``."""
+        return cls._clear_expired(batch_size or conf.SESSIONKIT_CLEANUP_BATCH_SIZE, progress)
+
+    @classmethod
+    def count_expired(cls) -> int:
+        """How many expired sessions ``delete_expired`` would delete now."""
+        return cls._count_expired()

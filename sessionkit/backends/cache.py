@@ -18,7 +18,7 @@ from django.core.cache import BaseCache, caches
 from django.core.cache.backends.memcached import PyMemcacheCache
 from django.core.cache.backends.redis import RedisCache
 
-from sessionkit.backends.base import Record
+from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.conf import conf
 
@@ -112,7 +112,13 @@ class SessionStore(BaseStore):
     def _exists(self, key: str) -> bool:
         return self._cache.has_key(cache_key(key))
 
+    expires_itself = True
+
     @classmethod
-    def _clear_expired(cls) -> int:
+    def _clear_expired(cls, batch_size: int, progress: Progress | None = None) -> int:
         """Nothing to do: the cache drops each session when its timeout ends."""
+        return 0
+
+    @classmethod
+    def _count_expired(cls) -> int:
         return 0

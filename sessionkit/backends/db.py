@@ -14,7 +14,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from sessionkit.backends.base import Record, from_timestamp, to_timestamp
+from sessionkit.backends.base import Progress, Record, from_timestamp, to_timestamp
 from sessionkit.backends.base import SessionStore as BaseStore
 
 if TYPE_CHECKING:
@@ -107,7 +107,33 @@ class SessionStore(BaseStore):
         return self.model._default_manager.filter(session_key=key).exists()
 
     @classmethod
-    def _clear_expired(cls) -> int:
-        expired = cls.get_model_class()._default_manager.filter(expire_date__lte=timezone.now())
-        deleted, _ = expired.delete()
-        return deleted
+    def _clear_expired(cls, batch_size: int, progress: Progress | None = None) -> int:
+        """Delete by primary key, ``batch_size`` rows per statement, in autocommit.
+
+        Django's engine deletes every expired row in one statement, which on a table of
+        millions holds its locks for as long as that takes.
+        """
+        model = cls.get_model_class()
+        manager = model._default_manager
+        using = router.db_for_write(model)
+        now = timezone.now()
+        one_statement = connections[using].features.allow_sliced_subqueries_with_in
+        deleted = 0
+        while True:
+            batch = manager.using(using).filter(expire_date__lte=now).values("pk")[:batch_size]
+            if not one_statement:
+                batch = list(batch)  # type: ignore[assignment]
+                if not batch:
+                    return deleted
+            # Re-check the expiry: a session refreshed since the SELECT must stay.
+            count, _ = manager.using(using).filter(pk__in=batch, expire_date__lte=now).delete()
+            deleted += count
+            if progress is not None and count:
+                progress(deleted)
+            if count < batch_size:
+                return deleted
+
+    @classmethod
+    def _count_expired(cls) -> int:
+        manager = cls.get_model_class()._default_manager
+        return manager.filter(expire_date__lte=timezone.now()).count()

@@ -13,12 +13,13 @@ import functools
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.sessions.exceptions import InvalidSessionKey
 from django.core.exceptions import ImproperlyConfigured
 
-from sessionkit.backends.base import Record, is_valid_key
+from sessionkit.backends.base import Progress, Record, is_valid_key
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.conf import conf
 
@@ -94,26 +95,50 @@ class SessionStore(BaseStore):
         return os.path.exists(self._path(key))
 
     @classmethod
-    def _clear_expired(cls) -> int:
-        folder = storage_path()
-        prefix = conf.SESSIONKIT_FILE_PREFIX
-        now = time.time()
+    def _clear_expired(cls, batch_size: int, progress: Progress | None = None) -> int:
+        """Unlink every session file whose modification time (its expiry) has passed.
+
+        Only ``scandir`` and ``stat``: no session file is opened or decoded. Temporary files
+        left by a crashed writer are removed once they are ``STALE_TEMP_AGE`` old.
+        """
         deleted = 0
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = entry.name
-                try:
-                    if name.startswith(prefix):
-                        if entry.stat().st_mtime <= now:
-                            os.unlink(entry.path)
-                            deleted += 1
-                    elif name.startswith(TEMP_PREFIX) and (
-                        entry.stat().st_ctime < now - STALE_TEMP_AGE
-                    ):
-                        os.unlink(entry.path)
-                except FileNotFoundError:
-                    continue  # removed by a concurrent request or cleanup
+        for path, is_session in _expired_files(stale_temp_files=True):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue  # removed by a concurrent request or cleanup
+            if not is_session:
+                continue
+            deleted += 1
+            if progress is not None and deleted % batch_size == 0:
+                progress(deleted)
         return deleted
+
+    @classmethod
+    def _count_expired(cls) -> int:
+        return sum(1 for _ in _expired_files(stale_temp_files=False))
+
+
+def _expired_files(*, stale_temp_files: bool) -> Iterator[tuple[str, bool]]:
+    """(path, is a session file) of expired session files and, if asked, stale temporary files."""
+    folder = storage_path()
+    prefix = conf.SESSIONKIT_FILE_PREFIX
+    now = time.time()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            try:
+                if name.startswith(prefix):
+                    if entry.stat().st_mtime <= now:
+                        yield entry.path, True
+                elif (
+                    stale_temp_files
+                    and name.startswith(TEMP_PREFIX)
+                    and entry.stat().st_ctime < now - STALE_TEMP_AGE
+                ):
+                    yield entry.path, False
+            except FileNotFoundError:
+                continue
 
 
 def _link_new(temp_path: str, path: str) -> bool:
