@@ -21,12 +21,18 @@ class Session(AbstractBaseSession):
     so that writes can be made conditional without another migration.
     """
 
+    # Indexed together with the key (rather than alone, as in Django): cleanup walks expired
+    # rows in (expire_date, session_key) order, batch by batch, even when many share a time.
+    expire_date = models.DateTimeField(_("expire date"))
     version = models.PositiveBigIntegerField(_("version"), default=0)
 
     objects: ClassVar[SessionManager] = SessionManager()
 
     class Meta(AbstractBaseSession.Meta):
         db_table = "sessionkit_session"
+        indexes = [
+            models.Index(fields=["expire_date", "session_key"], name="sessionkit_expiry_idx"),
+        ]
 
     @classmethod
     def get_session_store_class(cls) -> type[SessionBase]:

@@ -8,7 +8,7 @@ count says whether the key was free. Django's engine wraps its write in a transa
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
@@ -108,29 +108,67 @@ class SessionStore(BaseStore):
 
     @classmethod
     def _clear_expired(cls, batch_size: int, progress: Progress | None = None) -> int:
-        """Delete by primary key, ``batch_size`` rows per statement, in autocommit.
+        """Delete expired rows oldest first, ``batch_size`` per statement, in autocommit.
 
         Django's engine deletes every expired row in one statement, which on a table of
-        millions holds its locks for as long as that takes.
+        millions holds its locks for as long as that takes. Each batch here is a range of the
+        ``(expire_date, session_key)`` index: one query finds the row that ends the next
+        ``batch_size`` after the previous batch, one ``DELETE`` removes that range. Walking the
+        index from where the last batch ended (rather than from the start, past the entries of
+        rows just deleted) keeps the whole run close to Django's single statement. A session
+        refreshed meanwhile expires after the range and stays.
         """
         model = cls.get_model_class()
-        manager = model._default_manager
         using = router.db_for_write(model)
-        now = timezone.now()
-        one_statement = connections[using].features.allow_sliced_subqueries_with_in
+        connection = connections[using]
+        if connection.vendor not in _UPSERT_VENDORS:
+            return cls._clear_expired_portably(batch_size, progress)
+        meta = model._meta
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        expiry = quote(str(meta.get_field("expire_date").column))
+        key = quote(str(meta.get_field("session_key").column))
+        now = meta.get_field("expire_date").get_db_prep_value(timezone.now(), connection)
+        row = f"({expiry}, {key})"
         deleted = 0
+        after: tuple[Any, ...] = ()
         while True:
-            batch = manager.using(using).filter(expire_date__lte=now).values("pk")[:batch_size]
-            if not one_statement:
-                batch = list(batch)  # type: ignore[assignment]
-                if not batch:
-                    return deleted
-            # Re-check the expiry: a session refreshed since the SELECT must stay.
-            count, _ = manager.using(using).filter(pk__in=batch, expire_date__lte=now).delete()
+            lower = f" AND {row} > (%s, %s)" if after else ""
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {expiry}, {key} FROM {table} WHERE {expiry} <= %s{lower} "
+                    f"ORDER BY {expiry}, {key} LIMIT 1 OFFSET %s",
+                    [now, *after, batch_size - 1],
+                )
+                last = cursor.fetchone()
+                upper = f" AND {row} <= (%s, %s)" if last else ""
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {expiry} <= %s{lower}{upper}",
+                    [now, *after, *(last or ())],
+                )
+                count = int(cursor.rowcount)
             deleted += count
             if progress is not None and count:
                 progress(deleted)
-            if count < batch_size:
+            if last is None:
+                return deleted
+            after = last
+
+    @classmethod
+    def _clear_expired_portably(cls, batch_size: int, progress: Progress | None) -> int:
+        """Batches of keys through the ORM, for vendors without row-value comparisons."""
+        model = cls.get_model_class()
+        expired = model._default_manager.using(router.db_for_write(model)).filter(
+            expire_date__lte=timezone.now()
+        )
+        deleted = 0
+        while True:
+            keys = list(expired.values_list("session_key", flat=True)[:batch_size])
+            count, _ = expired.filter(session_key__in=keys).delete() if keys else (0, {})
+            deleted += count
+            if progress is not None and count:
+                progress(deleted)
+            if len(keys) < batch_size:
                 return deleted
 
     @classmethod
