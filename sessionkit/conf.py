@@ -73,7 +73,7 @@ class Settings:
     @property
     def SESSIONKIT_CLEANUP_BATCH_SIZE(self) -> int:
         """Expired sessions deleted per statement by ``cleanup`` and ``clear_expired()``."""
-        return int(getattr(settings, "SESSIONKIT_CLEANUP_BATCH_SIZE", 10_000))
+        return int(getattr(settings, "SESSIONKIT_CLEANUP_BATCH_SIZE", 5000))
 
 
 conf = Settings()

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             type=_positive,
             default=None,
             metavar="N",
-            help="Rows per DELETE statement (default SESSIONKIT_CLEANUP_BATCH_SIZE, 10000).",
+            help="Rows per DELETE statement (default SESSIONKIT_CLEANUP_BATCH_SIZE, 5000).",
         )
         parser.add_argument(
             "--engine",
