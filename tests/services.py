@@ -33,6 +33,26 @@ def available(name: str) -> bool:
         return False
 
 
+def browser_missing() -> str | None:
+    """Why the browser test cannot run here, or None when Chromium and Playwright are there."""
+    import importlib.util
+    import shutil
+
+    if shutil.which("chromium") is None:
+        return "Debian's chromium is not installed (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "playwright is not installed (pip install playwright)"
+    return None
+
+
+def need_browser() -> None:
+    reason = browser_missing()
+    if reason is not None:
+        if required():
+            pytest.fail(f"{reason} (SESSIONKIT_REQUIRE_SERVICES is set)", pytrace=False)
+        pytest.skip(reason)
+
+
 def need(*names: str) -> None:
     """Skip (or, in CI, fail) the calling test unless every named service answers."""
     for name in names:

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.messages",
     "sessionkit",
+    "demo_site.catalog",
 ]
 
 MIDDLEWARE = [
@@ -94,5 +95,7 @@ CACHES: dict[str, dict[str, Any]] = {
     },
 }
 
-SESSION_ENGINE = "sessionkit.backends.db"
-SESSION_FILE_PATH = tempfile.gettempdir()
+STATIC_URL = "/static/"
+# The subprocess tests of manage.py commands choose these through the environment.
+SESSION_ENGINE = os.environ.get("SESSIONKIT_TEST_SESSION_ENGINE", "sessionkit.backends.db")
+SESSION_FILE_PATH = os.environ.get("SESSIONKIT_TEST_SESSION_FILE_PATH", tempfile.gettempdir())

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -162,36 +160,32 @@ def test_database_down_exits_non_zero_with_one_line() -> None:
     assert lines[0].startswith("CommandError: cleanup failed for sessionkit.backends.db")
 
 
-def test_folder_not_writable_exits_non_zero() -> None:
-    # Under /tmp itself: pytest's own tmp_path is not reachable by the unprivileged user.
-    folder = Path(tempfile.mkdtemp(prefix="sessionkit-readonly-", dir="/tmp"))
+def test_folder_not_writable_exits_non_zero(tmp_path: Path) -> None:
+    folder = tmp_path / "sessions"
+    folder.mkdir()
     expired = folder / ("sessionkit-" + "a" * 32)
     expired.write_text("x")
     os.utime(expired, (0, 0))
-    folder.chmod(0o555)
-    command = []
-    if os.geteuid() == 0:  # root may unlink anywhere: run as an unprivileged user
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    code = (
-        "import django, os, sys;"
-        "from django.conf import settings;"
-        "settings.configure(SESSION_ENGINE='sessionkit.backends.file',"
-        f"SESSION_FILE_PATH={str(folder)!r}, INSTALLED_APPS=['sessionkit'], SECRET_KEY='x');"
-        "django.setup();"
-        "from django.core.management import execute_from_command_line;"
-        "execute_from_command_line(['manage.py', 'cleanup'])"
-    )
-    result = subprocess.run(
-        [*command, sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
-    )
-    folder.chmod(0o755)
-    shutil.rmtree(folder)
+    # Root may unlink in any folder it can write to, but not in an immutable one.
+    locked = ["chattr", "+i", str(folder)] if os.geteuid() == 0 else None
+    if locked is not None:
+        subprocess.run(locked, check=True)
+    else:
+        folder.chmod(0o555)
+    try:
+        result = run_manage(
+            settings_module="tests.settings",
+            SESSIONKIT_TEST_SESSION_ENGINE="sessionkit.backends.file",
+            SESSIONKIT_TEST_SESSION_FILE_PATH=str(folder),
+        )
+    finally:
+        if locked is not None:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
     assert result.returncode == 1, result.stderr
-    assert "CommandError: cleanup failed for sessionkit.backends.file: PermissionError" in (
-        result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        "CommandError: cleanup failed for sessionkit.backends.file: PermissionError"
     )
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert expired.exists()

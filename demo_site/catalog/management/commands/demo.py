@@ -1,0 +1,32 @@
+"""``python manage.py demo``: migrate, load the sample catalogue if empty, and serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from demo_site.catalog import sample_data
+
+
+class Command(BaseCommand):
+    help = "Set up the LocalLibrary demo (migrate, sample data) and serve it."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "addrport", nargs="?", default="127.0.0.1:8000", help="where to serve it"
+        )
+        parser.add_argument("--noreload", action="store_true", help="no auto-reloader")
+        parser.add_argument("--setup-only", action="store_true", help="set up; do not serve")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        added = sample_data.load()
+        if added:
+            self.stdout.write(f"Loaded {added} public-domain books into the catalogue.")
+        if options["setup_only"]:
+            return
+        self.stdout.write(f"LocalLibrary demo: http://{options['addrport']}/")
+        call_command("runserver", options["addrport"], use_reloader=not options["noreload"])

@@ -1,0 +1,120 @@
+"""Settings of the LocalLibrary demo site.
+
+Runs on SQLite with no other service by default. Environment variables switch the rest:
+
+- ``DEMO_DATABASE=postgres`` (with ``DEMO_PG_HOST``, ``DEMO_PG_PORT``, ``DEMO_PG_USER``,
+  ``DEMO_PG_NAME``; defaults 127.0.0.1, 5432, postgres, test) — PostgreSQL instead of SQLite;
+  ``DEMO_SQLITE_PATH`` moves the SQLite file (default ``demo_site/db.sqlite3``).
+- ``DEMO_SESSION_ENGINE`` — ``db`` (default), ``file``, ``cache`` or ``cached_db``.
+- ``DEMO_CACHE`` — ``redis://127.0.0.1:6379/0`` or ``memcached://127.0.0.1:11211`` for the
+  cache and cached_db engines (default: an in-process LocMemCache).
+- ``DEMO_REQUIRE_CONSENT`` — ``1`` (default) to ask visitors before storing a session, ``0`` not.
+- ``DEMO_DEBUG`` — ``1`` (default) serves static files with ``runserver``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+env = os.environ.get
+
+SECRET_KEY = env("DEMO_SECRET_KEY", "demo-only-not-secret-change-me-for-anything-real")
+DEBUG = env("DEMO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "sessionkit",
+    "demo_site.catalog",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "sessionkit.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "demo_site.urls"
+WSGI_APPLICATION = "demo_site.wsgi.application"
+ASGI_APPLICATION = "demo_site.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sessionkit.context_processors.session",
+            ]
+        },
+    }
+]
+
+DATABASES: dict[str, dict[str, Any]]
+if env("DEMO_DATABASE", "sqlite") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": env("DEMO_PG_HOST", "127.0.0.1"),
+            "PORT": env("DEMO_PG_PORT", "5432"),
+            "USER": env("DEMO_PG_USER", "postgres"),
+            "NAME": env("DEMO_PG_NAME", "test"),
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env("DEMO_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+        }
+    }
+
+_cache = env("DEMO_CACHE", "")
+CACHES: dict[str, dict[str, Any]]
+if _cache.startswith("redis://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache,
+            "OPTIONS": {"socket_timeout": 1},
+        }
+    }
+elif _cache.startswith("memcached://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": _cache.removeprefix("memcached://"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SESSION_ENGINE = f"sessionkit.backends.{env('DEMO_SESSION_ENGINE', 'db')}"
+SESSION_FILE_PATH = env("DEMO_SESSION_FILE_PATH", tempfile.gettempdir())
+SESSIONKIT_REQUIRE_CONSENT = env("DEMO_REQUIRE_CONSENT", "1") == "1"
+
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_REDIRECT_URL = "/"
