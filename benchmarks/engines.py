@@ -1,0 +1,268 @@
+"""sessionkit against Django's own engines, side by side in one run.
+
+    .venv/bin/python -m benchmarks.engines [--rounds 7] [--quick]
+
+1. Engine cycle: load an existing session, change one key, save — every engine/backend pair,
+   sessionkit's engine beside Django's engine of the same name. Target: ratio ≤ 1.00.
+2. Full request through Django's WSGI handler (the test client, no network): sessionkit's
+   middleware with full tracking and a template rendering `session` fields, beside Django's
+   SessionMiddleware with the tutorial's num_visits counter. Target: ≤ 1.10.
+3. Cookieless bot storm: requests without cookies → rows created. Target: 0 for sessionkit.
+4. Stored bytes per session after 1,000 page views.
+
+Rounds alternate which side goes first; each figure is the median of the rounds' per-operation
+times, and the ratio is sessionkit's median over Django's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.bench_settings")
+
+PAIRS = [
+    # label, engine, cache alias, database alias
+    ("db/SQLite", "db", None, "sqlite"),
+    ("db/PostgreSQL", "db", None, "default"),
+    ("file", "file", None, None),
+    ("cache/LocMem", "cache", "locmem", None),
+    ("cache/Redis", "cache", "redis", None),
+    ("cache/Memcached", "cache", "memcached", None),
+    ("cache/django-redis", "cache", "django_redis", None),
+    ("cached_db/Redis+PostgreSQL", "cached_db", "redis", "default"),
+]
+DATA = {"num_visits": 1, "reading_list": [11, 12, 13], "_auth_user_id": "1", "theme": "dark"}
+
+
+def measure(sides: dict[str, Callable[[], None]], ops: int, rounds: int) -> dict[str, float]:
+    """Median seconds per operation of each side, alternating which side runs first."""
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    names = list(sides)
+    for round_ in range(rounds):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            run = sides[name]
+            started = time.perf_counter()
+            for _ in range(ops):
+                run()
+            times[name].append((time.perf_counter() - started) / ops)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def configure(engine: str, cache: str | None, db: str | None, folder: str) -> Any:
+    from django.test.utils import override_settings
+
+    from benchmarks.routers import SESSION_DB
+
+    SESSION_DB.set(db or "default")
+    from django.contrib.sessions.backends import file as django_file
+
+    if hasattr(django_file.SessionStore, "_storage_path"):
+        del django_file.SessionStore._storage_path
+    return override_settings(SESSION_CACHE_ALIAS=cache or "default", SESSION_FILE_PATH=folder)
+
+
+def engine_cycles(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+    rows = []
+    for label, engine, cache, db in PAIRS:
+        folder = tempfile.mkdtemp(prefix="sessionkit-bench-")
+        with configure(engine, cache, db, folder):
+            sides = {}
+            for side, module in [
+                ("django", f"django.contrib.sessions.backends.{engine}"),
+                ("sessionkit", f"sessionkit.backends.{engine}"),
+            ]:
+                store_class = import_module(module).SessionStore
+                seed = store_class()
+                seed.update(DATA)
+                seed.save()
+                key = seed.session_key
+
+                def cycle(store_class: Any = store_class, key: str = key) -> None:
+                    store = store_class(key)
+                    store["num_visits"] = store.get("num_visits", 0) + 1
+                    store.save()
+
+                sides[side] = cycle
+            ops = 50 if quick else (2000 if cache == "locmem" or engine == "file" else 300)
+            result = measure(sides, ops, rounds)
+        rows.append((label, result["django"], result["sessionkit"]))
+    return rows
+
+
+def requester(client: Any, path: str, variant: Any) -> Callable[[], None]:
+    """A request to one of 20 pages, under the variant's settings."""
+    count = 0
+
+    def run() -> None:
+        nonlocal count
+        count += 1
+        with variant:
+            response = client.get(f"{path}page-{count % 20}/")
+        assert response.status_code == 200
+
+    return run
+
+
+def full_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    django_templates = [
+        {
+            **settings.TEMPLATES[0],
+            "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        }
+    ]
+    rows = []
+    for label, engine, cache, db in PAIRS:
+        if label not in ("db/PostgreSQL", "cached_db/Redis+PostgreSQL", "cache/Redis"):
+            continue
+        with configure(engine, cache, db, tempfile.gettempdir()):
+            variants = {
+                "django": override_settings(
+                    MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware"],
+                    SESSION_ENGINE=f"django.contrib.sessions.backends.{engine}",
+                    TEMPLATES=django_templates,
+                ),
+                "sessionkit": override_settings(
+                    MIDDLEWARE=["sessionkit.middleware.SessionMiddleware"],
+                    SESSION_ENGINE=f"sessionkit.backends.{engine}",
+                ),
+            }
+            clients = {}
+            for side, path in [("django", "/counter/"), ("sessionkit", "/tracked/")]:
+                with variants[side]:
+                    client = Client()
+                    client.get(f"{path}warm")
+                    client.get(f"{path}warm")
+                clients[side] = (client, path)
+            ops = 30 if quick else 300
+            sides = {side: requester(*clients[side], variants[side]) for side in clients}
+            result = measure(sides, ops, rounds)
+        rows.append((label, result["django"], result["sessionkit"]))
+    return rows
+
+
+def bot_storm(requests: int) -> tuple[int, int]:
+    from django.contrib.sessions.models import Session as DjangoSession
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from sessionkit.models import Session
+
+    counts = []
+    with configure("db", None, "default", tempfile.gettempdir()):
+        for middleware, engine, path, model in [
+            (
+                "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.contrib.sessions.backends.db",
+                "/counter/",
+                DjangoSession,
+            ),
+            (
+                "sessionkit.middleware.SessionMiddleware",
+                "sessionkit.backends.db",
+                "/tracked/",
+                Session,
+            ),
+        ]:
+            model.objects.all().delete()
+            with override_settings(MIDDLEWARE=[middleware], SESSION_ENGINE=engine):
+                client = Client()
+                for n in range(requests):
+                    client.cookies.clear()
+                    client.get(f"{path}bot-{n % 50}/")
+            counts.append(model.objects.count())
+    return counts[0], counts[1]
+
+
+def stored_bytes(views: int) -> tuple[int, int]:
+    from django.contrib.sessions.models import Session as DjangoSession
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from sessionkit.models import Session
+
+    sizes = []
+    with configure("db", None, "default", tempfile.gettempdir()):
+        for middleware, engine, path, model in [
+            (
+                "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.contrib.sessions.backends.db",
+                "/counter/",
+                DjangoSession,
+            ),
+            (
+                "sessionkit.middleware.SessionMiddleware",
+                "sessionkit.backends.db",
+                "/tracked/",
+                Session,
+            ),
+        ]:
+            with override_settings(MIDDLEWARE=[middleware], SESSION_ENGINE=engine):
+                client = Client()
+                for n in range(views):
+                    client.get(f"{path}chapter-{n % 300}/?page={n}")
+                key = client.cookies["sessionid"].value
+            sizes.append(len(model.objects.get(pk=key).session_data))
+    return sizes[0], sizes[1]
+
+
+def table(title: str, rows: list[tuple[str, float, float]], target: float) -> None:
+    print(f"\n{title} (target: ratio ≤ {target:.2f})")
+    print(f"  {'engine':30}{'Django µs':>11}{'sessionkit µs':>15}{'ratio':>8}  met")
+    for label, theirs, ours in rows:
+        ratio = ours / theirs
+        print(
+            f"  {label:30}{theirs * 1e6:>11.0f}{ours * 1e6:>15.0f}{ratio:>8.2f}  "
+            f"{'yes' if ratio <= target else 'NO'}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="few operations: a smoke test")
+    args = parser.parse_args()
+    from benchmarks.cleanup import ensure_database
+
+    ensure_database()
+    django.setup()
+    from django.core.management import call_command
+
+    for alias in ("default", "sqlite"):
+        call_command("migrate", database=alias, verbosity=0)
+
+    import platform
+
+    print(
+        f"sessionkit benchmarks — {time.strftime('%Y-%m-%d', time.gmtime())}, {platform.node()}, "
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"{os.cpu_count()} cores; medians of {args.rounds} alternating rounds"
+    )
+    table(
+        "1. Engine cycle: load, change one key, save", engine_cycles(args.rounds, args.quick), 1.00
+    )
+    table("2. Full request through the WSGI handler", full_requests(args.rounds, args.quick), 1.10)
+    storm = 200 if args.quick else 10_000
+    theirs, ours = bot_storm(storm)
+    print(f"\n3. Cookieless bot storm, {storm:,} requests (target: 0 rows for sessionkit)")
+    print(f"  Django + counter: {theirs:,} rows    sessionkit: {ours:,} rows")
+    views = 100 if args.quick else 1000
+    theirs, ours = stored_bytes(views)
+    print(f"\n4. Stored bytes per session after {views:,} page views")
+    print(f"  Django + counter: {theirs:,} bytes    sessionkit with full tracking: {ours:,} bytes")
+
+
+if __name__ == "__main__":
+    main()
