@@ -75,5 +75,11 @@ class Settings:
         """Expired sessions deleted per statement by ``cleanup`` and ``clear_expired()``."""
         return int(getattr(settings, "SESSIONKIT_CLEANUP_BATCH_SIZE", 5000))
 
+    @property
+    def SESSIONKIT_MAX_SIZE(self) -> int | None:
+        """Largest encoded session, in bytes, that ``save()`` accepts (None: no limit)."""
+        value = getattr(settings, "SESSIONKIT_MAX_SIZE", 64 * 1024)
+        return None if value is None else int(value)
+
 
 conf = Settings()

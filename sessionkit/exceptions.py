@@ -15,3 +15,15 @@ class UnserializableSessionValue(TypeError):
             f"{reason}. Store only values that serializer accepts (for the default "
             "JSONSerializer: str, int, float, bool, None, and lists and dicts of them)."
         )
+
+
+class SessionTooLarge(ValueError):
+    """The encoded session is larger than ``SESSIONKIT_MAX_SIZE``; raised by ``save()``."""
+
+
+class SessionConflict(RuntimeError):
+    """A save kept losing to other saves of the same session and gave up.
+
+    Only under extreme contention on one session: each loss means another request's save
+    went through, and every retry merges with it first.
+    """

@@ -15,6 +15,7 @@ client comes back with both.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
 from collections.abc import Awaitable
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
@@ -36,6 +38,29 @@ from sessionkit.tracking import Figures, PageView, begin, finish
 from sessionkit.visit import FIGURES_KEY, FLASH_KEY, Visit, attach
 
 SAVE, NOTHING, MARK, FORGET = "save", "nothing", "mark", "forget"
+
+logger = logging.getLogger("sessionkit.middleware")
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """What a session store that is down or unreachable raises."""
+    errors: list[type[BaseException]] = [DatabaseError, OSError]
+    try:
+        from redis.exceptions import RedisError
+
+        errors.append(RedisError)
+    except ImportError:
+        pass
+    try:
+        from pymemcache.exceptions import MemcacheError
+
+        errors.append(MemcacheError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+STORE_ERRORS = _store_errors()
 
 
 @functools.lru_cache(maxsize=16)
@@ -60,18 +85,29 @@ class SessionMiddleware(DjangoSessionMiddleware):
             return self.__acall__(request)
         visit = self._open(request)
         if visit.tracked and visit.permitted:
-            request.session.get(FIGURES_KEY)  # the one load
+            try:
+                request.session.get(FIGURES_KEY)  # the one load
+            except STORE_ERRORS as exc:
+                self._store_down(request, visit, exc)
         self._begin(request, visit)
         response = cast(HttpResponseBase, self.get_response(request))
         plan = self._conclude(request, response, visit)
         if plan == SAVE:
-            self._save(request)
+            try:
+                request.session.save()
+            except UpdateError:
+                raise self._interrupted() from None
+            except STORE_ERRORS as exc:
+                plan = self._not_saved(request, exc)
         return self._respond(request, response, visit, plan)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         visit = self._open(request)
         if visit.tracked and visit.permitted:
-            await request.session.aget(FIGURES_KEY)  # the one load
+            try:
+                await request.session.aget(FIGURES_KEY)  # the one load
+            except STORE_ERRORS as exc:
+                self._store_down(request, visit, exc)
         self._begin(request, visit)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         plan = self._conclude(request, response, visit)
@@ -80,7 +116,33 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 await request.session.asave()
             except UpdateError:
                 raise self._interrupted() from None
+            except STORE_ERRORS as exc:
+                plan = self._not_saved(request, exc)
         return self._respond(request, response, visit, plan)
+
+    # --- a store that is down: log it and serve the page without a session ----------------
+
+    def _store_down(self, request: HttpRequest, visit: Visit, exc: BaseException) -> None:
+        logger.error(
+            "Session store %s is unavailable (%s: %s); serving %s without a session.",
+            settings.SESSION_ENGINE,
+            type(exc).__name__,
+            exc,
+            request.path,
+        )
+        request.session = consent.TransientSession()
+        visit.permitted = False
+        visit.display_id = new_session_key()
+
+    def _not_saved(self, request: HttpRequest, exc: BaseException) -> str:
+        logger.error(
+            "Session store %s is unavailable (%s: %s); the session of %s was not saved.",
+            settings.SESSION_ENGINE,
+            type(exc).__name__,
+            exc,
+            request.path,
+        )
+        return NOTHING
 
     # --- the steps; none but _save does I/O --------------------------------------------------
 
@@ -140,6 +202,12 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if not visit.stored and not visit.before.requests and not session.modified:
             return MARK  # a first request that changed nothing but tracking
         session[FIGURES_KEY] = final.dump()
+        if hasattr(session, "on_conflict"):
+            # A concurrent request saved first: count this one on top of its figures.
+            view = visit.view
+            session.on_conflict(
+                FIGURES_KEY, lambda stored: finish(Figures.load(stored), view, status).dump()
+            )
         self._cap_lifetime(session, final)
         return SAVE
 
@@ -150,12 +218,6 @@ class SessionMiddleware(DjangoSessionMiddleware):
         limit = figures.start + absolute
         if to_timestamp(session.get_expiry_date()) > limit:
             session.set_expiry(max(0.001, limit - time.time()))
-
-    def _save(self, request: HttpRequest) -> None:
-        try:
-            request.session.save()
-        except UpdateError:
-            raise self._interrupted() from None
 
     @staticmethod
     def _interrupted() -> SessionInterrupted:

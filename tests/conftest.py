@@ -26,6 +26,12 @@ class Engine:
         return f"sessionkit.backends.{self.name}"
 
     @property
+    def label(self) -> str:
+        """E.g. ``cached_db/redis+postgres``."""
+        where = "+".join(part for part in (self.cache, self.db) if part)
+        return f"{self.name}/{where}" if where else self.name
+
+    @property
     def store_class(self) -> Any:
         return import_module(self.path).SessionStore
 

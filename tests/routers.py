@@ -1,4 +1,5 @@
-"""Sends sessionkit's model to the database the engine under test is meant to use."""
+"""Sends the session models (sessionkit's, and Django's for side-by-side runs) to the database
+the engine under test is meant to use."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ SESSION_DB: ContextVar[str] = ContextVar("SESSION_DB", default="default")
 
 class SessionRouter:
     def _route(self, model: type[Any], **hints: Any) -> str | None:
-        return SESSION_DB.get() if model._meta.app_label == "sessionkit" else None
+        label = model._meta.app_label
+        return SESSION_DB.get() if label in ("sessionkit", "sessions") else None
 
     db_for_read = _route
     db_for_write = _route

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.messages",
     "sessionkit",
+    "django.contrib.sessions",  # only for running Django's engines beside ours
     "demo_site.catalog",
 ]
 
@@ -54,7 +55,13 @@ TEMPLATES = [
 ]
 
 DATABASES: dict[str, dict[str, Any]] = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        # A file, not shared-cache memory: concurrent tests need SQLite's busy timeout, which
+        # a shared in-memory database does not honour.
+        "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"sessionkit_test_{os.getpid()}.db")},
+    },
 }
 # PostgreSQL is added only when it answers, so a laptop without it can still run the rest;
 # tests that need it skip (or, in CI, fail) through tests.services.need("postgres").

@@ -16,6 +16,7 @@ urlpatterns = [
     path("flash/", views.flash_set),
     path("memo/", views.memo),
     path("logout/", views.logout),
+    path("race/<str:name>/", views.race),
     path("sessionkit/", include("sessionkit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -86,3 +87,16 @@ def memo(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
     return HttpResponse("bye")
+
+
+RACE: list[threading.Barrier] = []
+"""Set by the concurrency tests: each /race/ request waits here after its session is loaded."""
+
+
+def race(request: HttpRequest, name: str) -> HttpResponse:
+    request.session.get(name)  # make sure the session is loaded (Django's loads lazily)
+    if RACE:
+        RACE[0].wait(timeout=60)
+    request.session[name] = True
+    request.session["counter"] = request.session.get("counter", 0) + 1
+    return HttpResponse("ok")

@@ -10,6 +10,8 @@ Expiry is absolute and stored beside the data (``Record.expires_at``), so every 
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,10 +30,12 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from sessionkit.conf import conf
-from sessionkit.exceptions import UnserializableSessionValue
+from sessionkit.exceptions import SessionConflict, SessionTooLarge, UnserializableSessionValue
 
 __all__ = ["KEY_LENGTH", "CreateError", "Record", "SessionStore", "UpdateError"]
 
+SAVE_ATTEMPTS = 100
+"""How often a save re-reads and merges before it gives up (each loss means another save won)."""
 KEY_LENGTH = 32
 MIN_KEY_LENGTH = 8
 MAX_KEY_LENGTH = 40  # the width of Django's session_key column
@@ -65,6 +69,11 @@ def delegates_to_sync(function: F) -> F:
     """
     function.delegates_to_sync = True  # type: ignore[attr-defined]
     return function
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds to wait before merge attempt ``attempt``: random, growing, at most 50 ms."""
+    return random.uniform(0, min(0.05, 0.001 * 2**attempt))  # noqa: S311
 
 
 def new_session_key() -> str:
@@ -111,6 +120,7 @@ class SessionStore(SessionBase):
     _loaded_version: int | None = None
     _loaded_data: str | None = None
     _adopted: bool = False
+    _mergers: dict[str, Callable[[Any], Any]] | None = None
 
     # --- primitives -------------------------------------------------------------------------
 
@@ -128,6 +138,10 @@ class SessionStore(SessionBase):
         ``expected_version`` is carried for conditional writes; engines may ignore it for now.
         """
         raise NotImplementedError
+
+    def _read_current(self, key: str) -> Record | None:
+        """The record as the source of truth has it now (no cache in between)."""
+        return self._read(key)
 
     def _delete(self, key: str) -> None:
         raise NotImplementedError
@@ -150,6 +164,10 @@ class SessionStore(SessionBase):
     @delegates_to_sync
     async def _aread(self, key: str) -> Record | None:
         return await sync_to_async(self._read)(key)
+
+    @delegates_to_sync
+    async def _aread_current(self, key: str) -> Record | None:
+        return await sync_to_async(self._read_current)(key)
 
     @delegates_to_sync
     async def _awrite(
@@ -214,7 +232,15 @@ class SessionStore(SessionBase):
     def _record_for(self, data: dict[str, Any]) -> Record:
         expiry = self.get_expiry_date(expiry=data.get("_session_expiry"))
         version = (self._loaded_version or 0) + 1
-        return Record(self.encode(data), to_timestamp(expiry), version)
+        encoded = self.encode(data)
+        limit = conf.SESSIONKIT_MAX_SIZE
+        if limit is not None and len(encoded) > limit:
+            raise SessionTooLarge(
+                f"The session is {len(encoded):,} bytes encoded, over SESSIONKIT_MAX_SIZE "
+                f"({limit:,}). Store less in the session (keep large data in the database and "
+                "its id in the session), or raise SESSIONKIT_MAX_SIZE."
+            )
+        return Record(encoded, to_timestamp(expiry), version)
 
     def _accept(self, record: Record | None) -> dict[str, Any]:
         """The session dictionary for a record just read; forget the key if there is none."""
@@ -295,6 +321,13 @@ class SessionStore(SessionBase):
         )
 
     def save(self, must_create: bool = False) -> None:
+        """Save the session; when another request saved it since it was loaded, merge.
+
+        The merge keeps the stored session and re-applies this request's own changes: keys
+        set or changed, keys deleted, and the keys registered with :meth:`on_conflict`. The
+        same key changed by both: the later save wins. A session deleted meanwhile raises
+        Django's ``UpdateError`` and is never brought back.
+        """
         key = self.session_key
         if key is None:
             return self.create()
@@ -306,9 +339,21 @@ class SessionStore(SessionBase):
             return None
         # _get_session is SessionBase's lazy loader; django-stubs does not declare it.
         record = self._record_for(self._get_session(no_load=must_create))  # type: ignore[attr-defined]
-        if not self._write(key, record, create=must_create):
-            raise CreateError if must_create else UpdateError
-        self._adopted = False
+        if must_create:
+            if not self._write(key, record, create=True):
+                raise CreateError
+            return self._won(record)
+        expected = self._loaded_version
+        for attempt in range(SAVE_ATTEMPTS):
+            if self._write(key, record, create=False, expected_version=expected):
+                return self._won(record)
+            if expected is None:
+                raise UpdateError
+            if attempt:
+                time.sleep(_backoff(attempt))
+            record = self._rebase(self._read_current(key))
+            expected = self._loaded_version
+        raise SessionConflict(self._conflict_message())
 
     async def asave(self, must_create: bool = False) -> None:
         key = self.session_key
@@ -322,9 +367,64 @@ class SessionStore(SessionBase):
             return None
         session = await self._aget_session(no_load=must_create)  # type: ignore[attr-defined]
         record = self._record_for(session)
-        if not await self._awrite(key, record, create=must_create):
-            raise CreateError if must_create else UpdateError
+        if must_create:
+            if not await self._awrite(key, record, create=True):
+                raise CreateError
+            return self._won(record)
+        expected = self._loaded_version
+        for attempt in range(SAVE_ATTEMPTS):
+            if await self._awrite(key, record, create=False, expected_version=expected):
+                return self._won(record)
+            if expected is None:
+                raise UpdateError
+            if attempt:
+                await asyncio.sleep(_backoff(attempt))
+            record = self._rebase(await self._aread_current(key))
+            expected = self._loaded_version
+        raise SessionConflict(self._conflict_message())
+
+    def on_conflict(self, key: str, merge: Callable[[Any], Any]) -> None:
+        """Compute ``key`` with ``merge(stored_value)`` when a save has to merge.
+
+        For values that add up rather than overwrite — a counter, say: register
+        ``lambda stored: (stored or 0) + 1`` and a concurrent request's increment is kept.
+        sessionkit's middleware registers its tracking figures this way.
+        """
+        if self._mergers is None:
+            self._mergers = {}
+        self._mergers[key] = merge
+
+    def _won(self, record: Record) -> None:
+        self._loaded_version = record.version
+        self._loaded_data = record.data
         self._adopted = False
+
+    def _rebase(self, current: Record | None) -> Record:
+        """This request's changes re-applied to the stored ``current``; the record to write."""
+        if current is None or current.is_expired():
+            raise UpdateError
+        loaded = self.decode(self._loaded_data) if self._loaded_data else {}
+        mine: dict[str, Any] = self._session_cache
+        theirs = self.decode(current.data)
+        merged = dict(theirs)
+        for name, value in mine.items():
+            if name not in loaded or loaded[name] != value:
+                merged[name] = value
+        for name in loaded:
+            if name not in mine:
+                merged.pop(name, None)
+        for name, merge in (self._mergers or {}).items():
+            merged[name] = merge(theirs.get(name))
+        self._session_cache = merged
+        self._loaded_version = current.version
+        self._loaded_data = current.data
+        return self._record_for(merged)
+
+    def _conflict_message(self) -> str:
+        return (
+            f"Could not save the session after {SAVE_ATTEMPTS} attempts: other requests kept "
+            "saving it in between."
+        )
 
     def _key_to_delete(self, session_key: str | None) -> str | None:
         if session_key is None:

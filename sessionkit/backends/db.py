@@ -1,8 +1,10 @@
 """Database sessions: one row per session in ``sessionkit_session``.
 
-Each primitive is a single statement in autocommit: a ``SELECT`` to read, an ``UPDATE`` whose
-row count says whether the session still exists, an ``INSERT … ON CONFLICT DO NOTHING`` whose row
-count says whether the key was free. Django's engine wraps its write in a transaction instead.
+Each primitive is a single statement in autocommit: a ``SELECT`` to read, an
+``UPDATE … WHERE session_key = … AND version = …`` whose row count says whether this save won
+(the session still exists and nobody saved it since it was loaded), an
+``INSERT … ON CONFLICT DO NOTHING`` whose row count says whether the key was free. Django's
+engine wraps its write in a transaction instead, and overwrites concurrent changes.
 """
 
 from __future__ import annotations
@@ -62,12 +64,15 @@ class SessionStore(BaseStore):
             "session_data": record.data,
             "expire_date": from_timestamp(record.expires_at),
         }
+        rows = self.model._default_manager.filter(session_key=key)
         if has_version(self.model):
             values["version"] = record.version
+            if expected_version is not None:
+                # One conditional statement: no row means deleted or saved by someone else.
+                rows = rows.filter(**{"version": expected_version})
         if create:
             return self._insert(key, values)
-        updated = self.model._default_manager.filter(session_key=key).update(**values)
-        return updated == 1
+        return rows.update(**values) == 1
 
     def _insert(self, key: str, values: dict[str, object]) -> bool:
         """Insert a new row; False when the key is taken. One statement where the vendor allows."""

@@ -4,6 +4,8 @@ The file's modification time *is* its expiry (set with ``os.utime`` before the f
 visible), so ``clear_expired`` needs only ``scandir`` and ``stat``: it never opens, let alone
 decodes, a session file. Every write goes to a temporary file in the same folder that is then
 linked (create) or renamed (update) into place, so a reader or a crash never sees half a session.
+The file starts with a version line; an update takes an exclusive lock on the file and only
+replaces it when the version is still the one this request loaded.
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+
+try:
+    import fcntl
+except ImportError:  # Windows: writes are still atomic, but not serialised
+    fcntl = None  # type: ignore[assignment]
 import tempfile
 import time
 from collections.abc import Iterator
@@ -63,10 +70,11 @@ class SessionStore(BaseStore):
         try:
             with open(self._path(key), "rb") as session_file:
                 stat = os.fstat(session_file.fileno())
-                data = session_file.read()
+                content = session_file.read()
         except FileNotFoundError:
             return None
-        return Record(data.decode("ascii", "replace"), stat.st_mtime, stat.st_ino)
+        version, data = _parse(content)
+        return Record(data, stat.st_mtime, version)
 
     def _write(
         self, key: str, record: Record, *, create: bool, expected_version: int | None = None
@@ -75,21 +83,27 @@ class SessionStore(BaseStore):
         fd, temp_path = tempfile.mkstemp(dir=self.storage_path, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as temp_file:
-                temp_file.write(record.data.encode("ascii"))
+                temp_file.write(b"%d\n%s" % (record.version, record.data.encode("ascii")))
             os.utime(temp_path, (time.time(), record.expires_at))
             if create:
                 return _link_new(temp_path, path)
-            if not os.path.exists(path):
-                return False
-            os.replace(temp_path, path)
-            return True
+            with _locked(path) as current:
+                if current is None:
+                    return False  # deleted meanwhile: never bring it back
+                if expected_version is not None and _version_of(current) != expected_version:
+                    return False  # saved by another request since this one loaded it
+                os.replace(temp_path, path)
+                return True
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_path)
 
     def _delete(self, key: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path(key))
+        path = self._path(key)
+        with _locked(path) as current:
+            if current is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
 
     def _exists(self, key: str) -> bool:
         return os.path.exists(self._path(key))
@@ -139,6 +153,50 @@ def _expired_files(*, stale_temp_files: bool) -> Iterator[tuple[str, bool]]:
                     yield entry.path, False
             except FileNotFoundError:
                 continue
+
+
+def _parse(content: bytes) -> tuple[int, str]:
+    """(version, data) of a session file: a version line, then the encoded session."""
+    head, _, data = content.partition(b"\n")
+    try:
+        return int(head), data.decode("ascii", "replace")
+    except ValueError:
+        return 0, content.decode("ascii", "replace")
+
+
+def _version_of(fd: int) -> int:
+    return _parse(os.pread(fd, 24, 0))[0]
+
+
+@contextlib.contextmanager
+def _locked(path: str) -> Iterator[int | None]:
+    """Hold an exclusive lock on the session file at ``path``; None if there is none.
+
+    Writers and deleters of one session take turns. A writer replaces the file (a new inode),
+    so whoever waited on the old one finds, once it has the lock, that ``path`` is no longer
+    the file it locked, and looks again.
+    """
+    while True:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            yield None
+            return
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                same = os.stat(path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+                if not os.path.exists(path):
+                    yield None
+                    return
+            if same:
+                yield fd
+                return
+        finally:
+            os.close(fd)
 
 
 def _link_new(temp_path: str, path: str) -> bool:
