@@ -21,6 +21,11 @@ class SessionTooLarge(ValueError):
     """The encoded session is larger than ``SESSIONKIT_MAX_SIZE``; raised by ``save()``."""
 
 
+class SessionStoreUnavailable(RuntimeError):
+    """No new session could be created: every attempt failed, as when a cache is down
+    (Memcached clients report a dead server as a failed ``add``, not as an error)."""
+
+
 class SessionConflict(RuntimeError):
     """A save kept losing to other saves of the same session and gave up.
 

@@ -34,6 +34,7 @@ from django.utils.http import http_date
 from sessionkit import consent, pending
 from sessionkit.backends.base import new_session_key, to_timestamp
 from sessionkit.conf import conf
+from sessionkit.exceptions import SessionStoreUnavailable
 from sessionkit.tracking import Figures, PageView, begin, finish
 from sessionkit.visit import FIGURES_KEY, FLASH_KEY, Visit, attach
 
@@ -44,7 +45,7 @@ logger = logging.getLogger("sessionkit.middleware")
 
 def _store_errors() -> tuple[type[BaseException], ...]:
     """What a session store that is down or unreachable raises."""
-    errors: list[type[BaseException]] = [DatabaseError, OSError]
+    errors: list[type[BaseException]] = [DatabaseError, OSError, SessionStoreUnavailable]
     try:
         from redis.exceptions import RedisError
 

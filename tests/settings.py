@@ -95,6 +95,17 @@ CACHES: dict[str, dict[str, Any]] = {
         "LOCATION": f"{MEMCACHED[0]}:{MEMCACHED[1]}",
         "KEY_PREFIX": "sessionkit-tests",
     },
+    # Servers that tests/test_faults.py starts and stops itself.
+    "own_redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:16379/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
+    "own_memcached": {
+        "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "LOCATION": "127.0.0.1:11299",
+        "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5},
+    },
     "dead_redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": f"redis://127.0.0.1:{DEAD_PORT}/0",

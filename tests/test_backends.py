@@ -9,6 +9,7 @@ cached_db (LocMem+SQLite, Redis+PostgreSQL).
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.contrib.sessions.backends.base import CreateError, UpdateError
 from freezegun import freeze_time
 
 from sessionkit.backends.base import Record
-from sessionkit.exceptions import UnserializableSessionValue
+from sessionkit.exceptions import SessionTooLarge, UnserializableSessionValue
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -403,3 +404,99 @@ def test_tampered_data_gives_empty_session_and_logs(
     with caplog.at_level(logging.WARNING, logger="django.security.SuspiciousSession"):
         assert store_class(key).load() == {}
     assert any(r.name == "django.security.SuspiciousSession" for r in caplog.records)
+
+
+# --- concurrent saves: merge, never lose -------------------------------------------------------
+
+
+def two_loads(store_class: Any, **data: Any) -> tuple[Any, Any]:
+    key = saved(store_class, **data).session_key
+    first, second = store_class(key), store_class(key)
+    first.get("a")  # both load before either saves
+    second.get("a")
+    return first, second
+
+
+def test_concurrent_saves_of_different_keys_are_merged(store_class: Any) -> None:
+    first, second = two_loads(store_class, a=1, gone=True)
+    first["x"] = "from first"
+    del first["gone"]
+    first.save()
+    second["y"] = "from second"
+    second.save()
+    assert store_class(first.session_key).load() == {
+        "a": 1,
+        "x": "from first",
+        "y": "from second",
+    }
+
+
+def test_concurrent_saves_merge_async(store_class: Any) -> None:
+    first, second = two_loads(store_class, a=1)
+
+    async def body() -> None:
+        await first.aset("x", 1)
+        await first.asave()
+        await second.aset("y", 2)
+        await second.asave()
+
+    run(body())
+    assert store_class(first.session_key).load() == {"a": 1, "x": 1, "y": 2}
+
+
+def test_same_key_changed_by_both_the_later_save_wins(store_class: Any) -> None:
+    first, second = two_loads(store_class, a=1)
+    first["a"] = "first"
+    first.save()
+    second["a"] = "second"
+    second.save()
+    assert store_class(first.session_key).load() == {"a": "second"}
+
+
+def test_a_merge_keeps_values_the_other_save_changed(store_class: Any) -> None:
+    first, second = two_loads(store_class, a=1, b=1)
+    first["a"] = 2
+    first.save()
+    second["b"] = 2  # second never touched "a": the stored 2 stays
+    second.save()
+    assert store_class(first.session_key).load() == {"a": 2, "b": 2}
+
+
+def test_on_conflict_merges_a_counter(store_class: Any) -> None:
+    first, second = two_loads(store_class, a=1, visits=0)
+    for store in (first, second):
+        store["visits"] += 1
+        store.on_conflict("visits", lambda stored: (stored or 0) + 1)
+    first.save()
+    second.save()
+    assert store_class(first.session_key).load()["visits"] == 2
+
+
+def test_a_merge_never_brings_back_a_deleted_session(store_class: Any) -> None:
+    first, second = two_loads(store_class, a=1)
+    first.flush()  # a logout in another tab
+    second["b"] = 2
+    with pytest.raises(UpdateError):
+        second.save()
+    assert not store_class().exists(second.session_key)
+
+
+def test_saving_twice_in_one_request(store_class: Any) -> None:
+    store = saved(store_class, a=1)
+    loaded = store_class(store.session_key)
+    loaded["b"] = 2
+    loaded.save()
+    loaded["c"] = 3
+    loaded.save()
+    assert store_class(store.session_key).load() == {"a": 1, "b": 2, "c": 3}
+
+
+def test_oversized_session_is_refused_with_the_setting_named(
+    store_class: Any, settings: Any
+) -> None:
+    settings.SESSIONKIT_MAX_SIZE = 2000
+    store = saved(store_class, a=1)
+    store["big"] = os.urandom(4000).hex()  # does not compress below the limit
+    with pytest.raises(SessionTooLarge, match="SESSIONKIT_MAX_SIZE"):
+        store.save()
+    assert store_class(store.session_key).load() == {"a": 1}

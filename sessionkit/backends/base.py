@@ -30,7 +30,12 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from sessionkit.conf import conf
-from sessionkit.exceptions import SessionConflict, SessionTooLarge, UnserializableSessionValue
+from sessionkit.exceptions import (
+    SessionConflict,
+    SessionStoreUnavailable,
+    SessionTooLarge,
+    UnserializableSessionValue,
+)
 
 __all__ = ["KEY_LENGTH", "CreateError", "Record", "SessionStore", "UpdateError"]
 
@@ -300,7 +305,7 @@ class SessionStore(SessionBase):
                 continue
             self.modified = True
             return
-        raise RuntimeError(self._cannot_create_message())
+        raise SessionStoreUnavailable(self._cannot_create_message())
 
     async def acreate(self) -> None:
         self._adopted = False
@@ -312,7 +317,7 @@ class SessionStore(SessionBase):
                 continue
             self.modified = True
             return
-        raise RuntimeError(self._cannot_create_message())
+        raise SessionStoreUnavailable(self._cannot_create_message())
 
     def _cannot_create_message(self) -> str:
         return (
