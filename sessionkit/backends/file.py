@@ -81,10 +81,13 @@ class SessionStore(BaseStore):
     ) -> bool:
         path = self._path(key)
         fd, temp_path = tempfile.mkstemp(dir=self.storage_path, prefix=TEMP_PREFIX)
+        placed = False
         try:
-            with os.fdopen(fd, "wb") as temp_file:
-                temp_file.write(b"%d\n%s" % (record.version, record.data.encode("ascii")))
-            os.utime(temp_path, (time.time(), record.expires_at))
+            try:
+                os.write(fd, b"%d\n%s" % (record.version, record.data.encode("ascii")))
+                os.utime(fd, (time.time(), record.expires_at))
+            finally:
+                os.close(fd)
             if create:
                 return _link_new(temp_path, path)
             with _locked(path) as current:
@@ -93,10 +96,12 @@ class SessionStore(BaseStore):
                 if expected_version is not None and _version_of(current) != expected_version:
                     return False  # saved by another request since this one loaded it
                 os.replace(temp_path, path)
+                placed = True
                 return True
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_path)
+            if not placed:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp_path)
 
     def _delete(self, key: str) -> None:
         path = self._path(key)
