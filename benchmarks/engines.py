@@ -153,69 +153,64 @@ def full_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
     return rows
 
 
-def bot_storm(requests: int) -> tuple[int, int]:
+def db_stacks() -> list[tuple[Any, str, Any]]:
+    """(settings, path, model) of Django + counter and of sessionkit, on the db engine."""
     from django.contrib.sessions.models import Session as DjangoSession
-    from django.test import Client
     from django.test.utils import override_settings
 
     from sessionkit.models import Session
 
+    return [
+        (
+            override_settings(
+                MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware"],
+                SESSION_ENGINE="django.contrib.sessions.backends.db",
+            ),
+            "/counter/",
+            DjangoSession,
+        ),
+        (
+            override_settings(
+                MIDDLEWARE=["sessionkit.middleware.SessionMiddleware"],
+                SESSION_ENGINE="sessionkit.backends.db",
+            ),
+            "/tracked/",
+            Session,
+        ),
+    ]
+
+
+def bot_storm(requests: int) -> list[int]:
+    """Rows each stack has after ``requests`` requests from clients that send no cookie."""
+    from django.test import Client
+
     counts = []
     with configure("db", None, "default", tempfile.gettempdir()):
-        for middleware, engine, path, model in [
-            (
-                "django.contrib.sessions.middleware.SessionMiddleware",
-                "django.contrib.sessions.backends.db",
-                "/counter/",
-                DjangoSession,
-            ),
-            (
-                "sessionkit.middleware.SessionMiddleware",
-                "sessionkit.backends.db",
-                "/tracked/",
-                Session,
-            ),
-        ]:
+        for stack, path, model in db_stacks():
             model.objects.all().delete()
-            with override_settings(MIDDLEWARE=[middleware], SESSION_ENGINE=engine):
+            with stack:
                 client = Client()
                 for n in range(requests):
                     client.cookies.clear()
                     client.get(f"{path}bot-{n % 50}/")
             counts.append(model.objects.count())
-    return counts[0], counts[1]
+    return counts
 
 
-def stored_bytes(views: int) -> tuple[int, int]:
-    from django.contrib.sessions.models import Session as DjangoSession
+def stored_bytes(views: int) -> list[int]:
+    """Stored size of one session of each stack after ``views`` page views."""
     from django.test import Client
-    from django.test.utils import override_settings
-
-    from sessionkit.models import Session
 
     sizes = []
     with configure("db", None, "default", tempfile.gettempdir()):
-        for middleware, engine, path, model in [
-            (
-                "django.contrib.sessions.middleware.SessionMiddleware",
-                "django.contrib.sessions.backends.db",
-                "/counter/",
-                DjangoSession,
-            ),
-            (
-                "sessionkit.middleware.SessionMiddleware",
-                "sessionkit.backends.db",
-                "/tracked/",
-                Session,
-            ),
-        ]:
-            with override_settings(MIDDLEWARE=[middleware], SESSION_ENGINE=engine):
+        for stack, path, model in db_stacks():
+            with stack:
                 client = Client()
                 for n in range(views):
                     client.get(f"{path}chapter-{n % 300}/?page={n}")
                 key = client.cookies["sessionid"].value
             sizes.append(len(model.objects.get(pk=key).session_data))
-    return sizes[0], sizes[1]
+    return sizes
 
 
 def table(title: str, rows: list[tuple[str, float, float]], target: float) -> None:

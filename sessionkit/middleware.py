@@ -79,7 +79,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
     """Drop-in replacement for ``django.contrib.sessions.middleware.SessionMiddleware``."""
 
     sync_capable = True
-    async_capable = True  # Django's MiddlewareMixin marks instances async when the chain is
+    # Django's MiddlewareMixin.__init__ marks the instance as a coroutine function when the
+    # next handler is async; __call__ then hands the request to __acall__.
+    async_capable = True
 
     def __call__(self, request: HttpRequest) -> Any:
         if iscoroutinefunction(self):
@@ -145,7 +147,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
         )
         return NOTHING
 
-    # --- the steps; none but _save does I/O --------------------------------------------------
+    # --- the steps between the load and the save; none of them does I/O -------------------
 
     def _open(self, request: HttpRequest) -> Visit:
         """Put a session on the request (nothing loaded yet) and decide what to track."""
@@ -172,12 +174,13 @@ class SessionMiddleware(DjangoSessionMiddleware):
             visit.stored = True
             visit.before = Figures.load(session.get(FIGURES_KEY))
             visit.flash = session.pop(FLASH_KEY, None) or {}
-        else:
+        elif hasattr(session, "adopt_key"):
             cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
             first = pending.figures_for(request, cookie)
             key = cookie if first is not None and cookie else new_session_key()
-            session.adopt_key(key)  # type: ignore[attr-defined]
+            session.adopt_key(key)
             visit.before = first or Figures()
+            visit.deferrable = True
         visit.current = begin(visit.before, visit.view)
 
     def _conclude(self, request: HttpRequest, response: HttpResponseBase, visit: Visit) -> str:
@@ -200,7 +203,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
             before = Figures()
         final = finish(before, visit.view, status)
         visit.current = final
-        if not visit.stored and not visit.before.requests and not session.modified:
+        if visit.deferrable and not visit.before.requests and not session.modified:
             return MARK  # a first request that changed nothing but tracking
         session[FIGURES_KEY] = final.dump()
         if hasattr(session, "on_conflict"):

@@ -36,6 +36,9 @@ class Visit:
     """Flash values set on the previous request, readable on this one."""
     revoked: bool = False
     """Permission was revoked during this request."""
+    deferrable: bool = False
+    """A new session whose key was issued before anything was stored: if only tracking
+    changes, it need not be written yet (sessionkit's engines; not Django's)."""
 
     @property
     def tracked(self) -> bool:

@@ -219,3 +219,15 @@ def test_stored_size_stays_bounded(settings: Any, browser: Client) -> None:
     assert size <= 16 * 1024
     engine = import_module(settings.SESSION_ENGINE)
     assert engine.SessionStore(key)[FIGURES_KEY][2] == 10_000
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("django_engine", ["db", "cache", "signed_cookies"])
+def test_tracking_on_djangos_own_engines(settings: Any, django_engine: str) -> None:
+    """The middleware is a drop-in: Django's engines work under it too (writing at once)."""
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{django_engine}"
+    browser = Client()
+    for n in range(3):
+        shown = browser.get(f"/page/{n}").json()
+    assert shown["num_requests"] == 3
+    assert browser.get("/set/", {"a": "1"}).json()["data"] == {"a": "1"}
