@@ -6,10 +6,23 @@ pytest-django's ``settings`` fixture working without rebuilding anything.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+
+@functools.lru_cache(maxsize=8)
+def _default_exclusions(static_url: str | None, media_url: str | None) -> tuple[str, ...]:
+    """The static and media URLs (when served by this site), the favicon and robots.txt."""
+    patterns = [r"^/favicon\.ico$", r"^/robots\.txt$"]
+    for url in (static_url, media_url):
+        if url and not urlsplit(url).netloc:
+            path = "/" + urlsplit(url).path.lstrip("/")
+            if path != "/":
+                patterns.append("^" + re.escape(path))
+    return tuple(patterns)
 
 
 class Settings:
@@ -32,13 +45,8 @@ class Settings:
         value = getattr(settings, "SESSIONKIT_TRACK_EXCLUDE", None)
         if value is not None:
             return list(value)
-        patterns = [r"^/favicon\.ico$", r"^/robots\.txt$"]
-        for url in (getattr(settings, "STATIC_URL", None), getattr(settings, "MEDIA_URL", None)):
-            if url and not urlsplit(str(url)).netloc:
-                path = "/" + urlsplit(str(url)).path.lstrip("/")
-                if path != "/":
-                    patterns.append("^" + re.escape(path))
-        return patterns
+        static, media = getattr(settings, "STATIC_URL", None), getattr(settings, "MEDIA_URL", None)
+        return list(_default_exclusions(static and str(static), media and str(media)))
 
     @property
     def SESSIONKIT_ABSOLUTE_AGE(self) -> int | None:

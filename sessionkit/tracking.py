@@ -69,7 +69,7 @@ class Figures:
         return self.requests <= 1
 
     def dump(self) -> list[Any]:
-        """A compact, JSON-serialisable form to store in the session."""
+        """A compact, JSON-serialisable form to store in the session (tuples become arrays)."""
         return [
             FORMAT,
             self.start,
@@ -77,9 +77,9 @@ class Figures:
             self.pages,
             self.errors,
             base64.b64encode(self.unique).decode("ascii"),
-            [list(entry) for entry in self.history],
-            list(self.tracker),
-            [list(entry) for entry in self.recent_errors],
+            self.history,
+            self.tracker,
+            self.recent_errors,
         ]
 
     @classmethod
