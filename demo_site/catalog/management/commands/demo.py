@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management import call_command
@@ -22,11 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--setup-only", action="store_true", help="set up; do not serve")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        call_command("migrate", interactive=False, verbosity=0)
-        added = sample_data.load()
-        if added:
-            self.stdout.write(f"Loaded {added} public-domain books into the catalogue.")
-        if options["setup_only"]:
-            return
-        self.stdout.write(f"LocalLibrary demo: http://{options['addrport']}/")
+        # runserver's auto-reloader runs this command again in a child process: set up once.
+        if os.environ.get("RUN_MAIN") != "true":
+            call_command("migrate", interactive=False, verbosity=0)
+            added = sample_data.load()
+            if added:
+                self.stdout.write(f"Loaded {added} public-domain books into the catalogue.")
+            if options["setup_only"]:
+                return
+            self.stdout.write(f"LocalLibrary demo: http://{options['addrport']}/")
         call_command("runserver", options["addrport"], use_reloader=not options["noreload"])
