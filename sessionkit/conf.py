@@ -89,5 +89,44 @@ class Settings:
         value = getattr(settings, "SESSIONKIT_MAX_SIZE", 64 * 1024)
         return None if value is None else int(value)
 
+    @property
+    def SESSIONKIT_HASH_KEYS(self) -> bool:
+        """Keep only a keyed hash of each session key in the store (see sessionkit.keys)."""
+        return bool(getattr(settings, "SESSIONKIT_HASH_KEYS", False))
+
+    @property
+    def SESSIONKIT_HASH_SECRET(self) -> str | None:
+        """The secret of that hash; default ``SECRET_KEY``."""
+        value = getattr(settings, "SESSIONKIT_HASH_SECRET", None)
+        return None if value is None else str(value)
+
+    @property
+    def SESSIONKIT_HASH_KEYS_FALLBACK(self) -> bool:
+        """While switching hashing on: a session not found under its hash is looked up under
+        its plain key once and moved. Default: on whenever hashing is on."""
+        return bool(getattr(settings, "SESSIONKIT_HASH_KEYS_FALLBACK", self.SESSIONKIT_HASH_KEYS))
+
+    @property
+    def SESSIONKIT_INVENTORY(self) -> bool:
+        """Keep the inventory of signed-in sessions (sessionkit.inventory)."""
+        return bool(getattr(settings, "SESSIONKIT_INVENTORY", True))
+
+    @property
+    def SESSIONKIT_INVENTORY_INTERVAL(self) -> int:
+        """Seconds between refreshes of a session's "last seen" in the inventory."""
+        return int(getattr(settings, "SESSIONKIT_INVENTORY_INTERVAL", 300))
+
+    @property
+    def SESSIONKIT_STORE_IP(self) -> bool:
+        """Keep the client's IP address in the inventory (off: privacy)."""
+        return bool(getattr(settings, "SESSIONKIT_STORE_IP", True))
+
+    @property
+    def SESSIONKIT_IP_HEADER(self) -> str | None:
+        """``request.META`` key of a trusted proxy's client-address header, e.g.
+        ``"HTTP_X_FORWARDED_FOR"``; None: ``REMOTE_ADDR``."""
+        value = getattr(settings, "SESSIONKIT_IP_HEADER", None)
+        return None if value is None else str(value)
+
 
 conf = Settings()

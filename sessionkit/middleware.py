@@ -18,10 +18,10 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
@@ -31,7 +31,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
-from sessionkit import consent, pending
+from sessionkit import consent, inventory, pending
 from sessionkit.backends.base import new_session_key, to_timestamp
 from sessionkit.conf import conf
 from sessionkit.exceptions import SessionStoreUnavailable
@@ -95,6 +95,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
         self._begin(request, visit)
         response = cast(HttpResponseBase, self.get_response(request))
         plan = self._conclude(request, response, visit)
+        if (work := self._inventory_work(request, visit, plan)) is not None:
+            work()
         if plan == SAVE:
             try:
                 request.session.save()
@@ -114,6 +116,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
         self._begin(request, visit)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         plan = self._conclude(request, response, visit)
+        if (work := self._inventory_work(request, visit, plan)) is not None:
+            await sync_to_async(work)()
         if plan == SAVE:
             try:
                 await request.session.asave()
@@ -122,6 +126,21 @@ class SessionMiddleware(DjangoSessionMiddleware):
             except STORE_ERRORS as exc:
                 plan = self._not_saved(request, exc)
         return self._respond(request, response, visit, plan)
+
+    def _inventory_work(
+        self, request: HttpRequest, visit: Visit, plan: str
+    ) -> Callable[[], None] | None:
+        """The inventory write this request needs, if any (most need none). Decided without
+        I/O, so the async path hops to a thread only when there is something to write."""
+        if plan == SAVE:
+            sync = inventory.check(request, request.session)
+            if sync is None:
+                return None
+            return lambda: _logged(inventory.apply, sync, request)
+        if visit.inventoried_key is not None and (plan == FORGET or visit.revoked):
+            key = visit.inventoried_key
+            return lambda: _logged(inventory.forget, key)
+        return None
 
     # --- a store that is down: log it and serve the page without a session ----------------
 
@@ -172,6 +191,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
             return
         if session.session_key is not None:
             visit.stored = True
+            if session.get(inventory.NOTE_KEY) is not None:  # in the inventory
+                visit.inventoried_key = session.session_key
             visit.before = Figures.load(session.get(FIGURES_KEY))
             visit.flash = session.pop(FLASH_KEY, None) or {}
         elif hasattr(session, "adopt_key"):
@@ -276,6 +297,14 @@ class SessionMiddleware(DjangoSessionMiddleware):
             domain=settings.SESSION_COOKIE_DOMAIN,
             samesite=settings.SESSION_COOKIE_SAMESITE,
         )
+
+
+def _logged(function: Callable[..., None], *args: Any) -> None:
+    """Run an inventory write; a database error there must not fail the page."""
+    try:
+        function(*args)
+    except DatabaseError as exc:
+        logger.error("Could not update the session inventory (%s: %s).", type(exc).__name__, exc)
 
 
 def _flags() -> dict[str, Any]:

@@ -6,12 +6,22 @@ from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessio
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sessionkit.keys import stored_key
+
 if TYPE_CHECKING:
     from django.contrib.sessions.backends.base import SessionBase
 
 
 class SessionManager(BaseSessionManager["Session"]):
     use_in_migrations = True
+
+    def for_key(self, session_key: str) -> models.QuerySet[Session]:
+        """The session whose cookie carries ``session_key``, hashed or not at rest.
+
+        ``Session.objects.for_key(key).get().get_decoded()`` works with and without
+        ``SESSIONKIT_HASH_KEYS`` (where ``get(pk=key)`` only works without).
+        """
+        return self.filter(pk=stored_key(session_key))
 
 
 class Session(AbstractBaseSession):
@@ -39,3 +49,29 @@ class Session(AbstractBaseSession):
         from sessionkit.backends.db import SessionStore
 
         return SessionStore
+
+
+class SessionRecord(models.Model):
+    """The inventory: one small row per signed-in session, beside the session, not inside it.
+
+    Works whatever the session engine. Keyed by the session's public id (a keyed hash of
+    its key, see sessionkit.keys); ``store_key`` is what the store keeps the session under —
+    the same hash when ``SESSIONKIT_HASH_KEYS`` is on, so then no key is kept here either.
+    """
+
+    session_id = models.CharField(_("session id"), max_length=40, primary_key=True)
+    store_key = models.CharField(_("stored as"), max_length=40)
+    user_id = models.CharField(_("user id"), max_length=255, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    created = models.DateTimeField(_("signed in"))
+    last_seen = models.DateTimeField(_("last seen"))
+    expire_date = models.DateTimeField(_("expire date"))
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id[:8]}… ({self.user_agent[:40] or 'unknown browser'})"

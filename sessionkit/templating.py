@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from sessionkit import inventory
 from sessionkit.backends.base import to_timestamp
 from sessionkit.conf import conf
 from sessionkit.tracking import Figures
@@ -40,6 +41,9 @@ FIELDS = frozenset(
         "tracker",
         "flash",
         "items",
+        "user_agent",
+        "ip_address",
+        "user_id",
     }
 )
 
@@ -66,6 +70,7 @@ class SessionView:
     object_type = "session"
 
     def __init__(self, request: HttpRequest) -> None:
+        self._request = request
         self._session = request.session
         visit = visit_of(request)
         self._visit = visit if visit is not None else Visit(permitted=False, view=None)
@@ -138,6 +143,21 @@ class SessionView:
     @property
     def flash(self) -> Flash:
         return Flash(self._visit.flash)
+
+    @property
+    def user_agent(self) -> str:
+        return inventory.user_agent(self._request)
+
+    @property
+    def ip_address(self) -> str | None:
+        """The client's address (None when ``SESSIONKIT_STORE_IP`` is off)."""
+        return inventory.client_ip(self._request)
+
+    @property
+    def user_id(self) -> str | None:
+        """The signed-in user's id, read from the session (no database query)."""
+        value = self._session.get(inventory.USER_KEY)
+        return None if value is None else str(value)
 
     @property
     def properties(self) -> list[str]:

@@ -8,4 +8,6 @@ app_name = "sessionkit"
 
 urlpatterns = [
     path("consent/", views.consent, name="consent"),
+    path("sessions/", views.sessions, name="sessions"),
+    path("sessions/end/", views.end_session, name="end-session"),
 ]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sessionkit import consent as consent_api
+from sessionkit import inventory
+from sessionkit.keys import session_id
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -33,3 +38,26 @@ def consent(request: HttpRequest) -> HttpResponseBase:
     else:
         consent_api.revoke(request, response)
     return response
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponseBase:
+    """The signed-in user's sessions, with buttons to end one or all others."""
+    key = request.session.session_key
+    current = session_id(key) if key else None
+    rows = inventory.sessions_for(request.user)
+    return render(request, "sessionkit/sessions.html", {"rows": rows, "current": current})
+
+
+@login_required
+@require_POST
+def end_session(request: HttpRequest) -> HttpResponseBase:
+    """End one of the user's sessions (``session_id``) or all others (``others``)."""
+    if request.POST.get("others"):
+        inventory.end_all_except(request)
+    else:
+        sid = request.POST.get("session_id", "")
+        if not any(row.session_id == sid for row in inventory.sessions_for(request.user)):
+            return HttpResponseBadRequest("no such session of yours")
+        inventory.end(sid)
+    return HttpResponseRedirect(reverse("sessionkit:sessions"))

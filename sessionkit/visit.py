@@ -36,6 +36,8 @@ class Visit:
     """Flash values set on the previous request, readable on this one."""
     revoked: bool = False
     """Permission was revoked during this request."""
+    inventoried_key: str | None = None
+    """The key of the loaded session, when it is in the inventory of signed-in sessions."""
     deferrable: bool = False
     """A new session whose key was issued before anything was stored: if only tracking
     changes, it need not be written yet (sessionkit's engines; not Django's)."""

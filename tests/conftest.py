@@ -39,7 +39,7 @@ class Engine:
 def _engine(id: str, engine: Engine) -> Any:
     marks = []
     if engine.db is not None and engine.db in django_settings.DATABASES:
-        marks.append(pytest.mark.django_db(databases=[engine.db]))
+        marks.append(pytest.mark.django_db(databases=sorted({"default", engine.db})))
     return pytest.param(engine, id=id, marks=marks)
 
 

@@ -17,6 +17,9 @@ urlpatterns = [
     path("memo/", views.memo),
     path("logout/", views.logout),
     path("race/<str:name>/", views.race),
+    path("sign-in/", views.sign_in),
+    path("whoami/", views.whoami),
+    path("rotate/", views.rotate),
     path("sessionkit/", include("sessionkit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -100,3 +100,23 @@ def race(request: HttpRequest, name: str) -> HttpResponse:
     request.session[name] = True
     request.session["counter"] = request.session.get("counter", 0) + 1
     return HttpResponse("ok")
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Django's login(), which rotates the session key (cycle_key)."""
+    from django.contrib.auth import get_user_model, login
+
+    user = get_user_model().objects.get(username=request.POST["username"])
+    login(request, user)
+    return HttpResponse("signed in")
+
+
+def whoami(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return JsonResponse({"authenticated": user.is_authenticated, "username": user.get_username()})
+
+
+def rotate(request: HttpRequest) -> HttpResponse:
+    """A new key for the same session, as a site does before a sensitive step."""
+    request.session.cycle_key()
+    return HttpResponse("rotated")

@@ -36,6 +36,7 @@ from sessionkit.exceptions import (
     SessionTooLarge,
     UnserializableSessionValue,
 )
+from sessionkit.keys import stored_key
 
 __all__ = ["KEY_LENGTH", "CreateError", "Record", "SessionStore", "UpdateError"]
 
@@ -283,17 +284,49 @@ class SessionStore(SessionBase):
 
     def load(self) -> dict[str, Any]:
         key = self.session_key
-        return self._accept(self._read(key)) if key is not None else {}
+        if key is None:
+            return {}
+        stored = stored_key(key)
+        record = self._read(stored)
+        if record is None and self._plain_fallback(key, stored):
+            record = self._read(key)
+            if record is not None:  # kept under its plain key before hashing: move it
+                self._write(stored, record, create=True)
+                self._delete(key)
+        return self._accept(record)
 
     async def aload(self) -> dict[str, Any]:
         key = self.session_key
-        return self._accept(await self._aread(key)) if key is not None else {}
+        if key is None:
+            return {}
+        stored = stored_key(key)
+        record = await self._aread(stored)
+        if record is None and self._plain_fallback(key, stored):
+            record = await self._aread(key)
+            if record is not None:
+                await self._awrite(stored, record, create=True)
+                await self._adelete(key)
+        return self._accept(record)
+
+    @staticmethod
+    def _plain_fallback(key: str, stored: str) -> bool:
+        return stored != key and conf.SESSIONKIT_HASH_KEYS_FALLBACK
 
     def exists(self, session_key: str | None) -> bool:
-        return is_valid_key(session_key) and self._exists(session_key)  # type: ignore[arg-type]
+        if not is_valid_key(session_key):
+            return False
+        key: str = session_key  # type: ignore[assignment]
+        stored = stored_key(key)
+        return self._exists(stored) or (self._plain_fallback(key, stored) and self._exists(key))
 
     async def aexists(self, session_key: str | None) -> bool:
-        return is_valid_key(session_key) and await self._aexists(session_key)  # type: ignore[arg-type]
+        if not is_valid_key(session_key):
+            return False
+        key: str = session_key  # type: ignore[assignment]
+        stored = stored_key(key)
+        if await self._aexists(stored):
+            return True
+        return self._plain_fallback(key, stored) and await self._aexists(key)
 
     def create(self) -> None:
         self._adopted = False
@@ -344,6 +377,7 @@ class SessionStore(SessionBase):
             return None
         # _get_session is SessionBase's lazy loader; django-stubs does not declare it.
         record = self._record_for(self._get_session(no_load=must_create))  # type: ignore[attr-defined]
+        key = stored_key(key)
         if must_create:
             if not self._write(key, record, create=True):
                 raise CreateError
@@ -372,6 +406,7 @@ class SessionStore(SessionBase):
             return None
         session = await self._aget_session(no_load=must_create)  # type: ignore[attr-defined]
         record = self._record_for(session)
+        key = stored_key(key)
         if must_create:
             if not await self._awrite(key, record, create=True):
                 raise CreateError
@@ -438,11 +473,30 @@ class SessionStore(SessionBase):
 
     def delete(self, session_key: str | None = None) -> None:
         if (key := self._key_to_delete(session_key)) is not None:
-            self._delete(key)
+            stored = stored_key(key)
+            self._delete(stored)
+            if self._plain_fallback(key, stored):
+                self._delete(key)
 
     async def adelete(self, session_key: str | None = None) -> None:
         if (key := self._key_to_delete(session_key)) is not None:
-            await self._adelete(key)
+            stored = stored_key(key)
+            await self._adelete(stored)
+            if self._plain_fallback(key, stored):
+                await self._adelete(key)
+
+    def delete_stored(self, stored: str) -> None:
+        """Delete the session kept under ``stored`` (its key, or its hash when hashing is on).
+
+        For code that knows a session only by what the store keeps — the inventory ending a
+        session of another browser — and so never needs the key itself.
+        """
+        if is_valid_key(stored):
+            self._delete(stored)
+
+    async def adelete_stored(self, stored: str) -> None:
+        if is_valid_key(stored):
+            await self._adelete(stored)
 
     @classmethod
     def clear_expired(cls) -> int:  # type: ignore[override]

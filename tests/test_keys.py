@@ -1,0 +1,140 @@
+"""SESSIONKIT_HASH_KEYS: the store keeps a keyed hash, never the session key itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.db import connections
+from django.test import Client
+
+from sessionkit.keys import key_hash, session_id, stored_key
+from tests.routers import SESSION_DB
+
+COOKIE = django_settings.SESSION_COOKIE_NAME
+
+
+@pytest.fixture
+def hashing(settings: Any) -> None:
+    settings.SESSIONKIT_HASH_KEYS = True
+
+
+def test_the_hash_is_a_valid_stored_key(settings: Any) -> None:
+    digest = key_hash("a" * 32)
+    assert re.fullmatch(r"[0-9a-f]{40}", digest)
+    assert digest != key_hash("b" * 32)
+    settings.SESSIONKIT_HASH_SECRET = "another secret"
+    assert key_hash("a" * 32) != digest
+    assert session_id("a" * 32) == key_hash("a" * 32)
+    assert stored_key("a" * 32) == "a" * 32  # hashing is off by default
+
+
+def everything_stored(engine: Any, tmp_path: Path) -> str:
+    """All that the engine's store holds, as text: tables, files (names and contents), cache."""
+    parts: list[str] = []
+    if engine.db is not None:
+        with connections[engine.db].cursor() as cursor:
+            for table in ("sessionkit_session", "sessionkit_sessionrecord"):
+                cursor.execute(f"SELECT * FROM {table}")
+                parts.extend(str(row) for row in cursor.fetchall())
+    for path in tmp_path.rglob("*"):
+        parts.append(path.name)
+        if path.is_file():
+            parts.append(path.read_bytes().decode("latin-1"))
+    if engine.cache == "redis" or engine.cache == "django_redis":
+        client = caches[engine.cache]
+        raw = (
+            client.client.get_client()
+            if engine.cache == "django_redis"
+            else (client._cache.get_client())
+        )
+        for name in raw.keys("*"):
+            parts.append(name.decode("latin-1"))
+            value = raw.get(name)
+            if isinstance(value, bytes):
+                parts.append(value.decode("latin-1"))
+    if engine.cache == "locmem":
+        cache = caches["locmem"]
+        for name, value in list(cache._cache.items()):
+            parts.append(str(name))
+            parts.append(value.decode("latin-1") if isinstance(value, bytes) else str(value))
+    return "\n".join(parts)
+
+
+def test_no_raw_key_at_rest(engine: Any, hashing: None, tmp_path: Path) -> None:
+    keys = []
+    for _ in range(3):
+        browser = Client()
+        browser.get("/page/")
+        browser.get("/set/", {"cart": "book-1"})
+        keys.append(browser.cookies[COOKIE].value)
+        assert browser.get("/").json()["data"] == {"cart": "book-1"}
+    if engine.cache == "memcached" and engine.db is None:
+        # Memcached cannot list its keys: ask it for each one instead.
+        from sessionkit.backends.cache import cache_key
+
+        cache = caches["memcached"]
+        for key in keys:
+            assert cache.get(cache_key(key)) is None
+            assert cache.get(cache_key(key_hash(key))) is not None
+        return
+    stored = everything_stored(engine, tmp_path)
+    assert stored, "the scan saw the store"
+    for key in keys:
+        assert key not in stored
+        assert key_hash(key) in stored
+
+
+def test_hashed_sessions_keep_the_whole_api(engine: Any, hashing: None) -> None:
+    store = engine.store_class()
+    store["a"] = 1
+    store.save()
+    key = store.session_key
+    assert engine.store_class(key).load() == {"a": 1}
+    assert store.exists(key)
+    store.cycle_key()
+    assert not store.exists(key)
+    assert engine.store_class(store.session_key).load() == {"a": 1}
+    store.delete()
+    assert not store.exists(store.session_key)
+
+
+def test_switching_hashing_on_moves_existing_sessions(engine: Any, settings: Any) -> None:
+    store = engine.store_class()
+    store["a"] = "before hashing"
+    store.save()
+    key = store.session_key
+    settings.SESSIONKIT_HASH_KEYS = True
+    loaded = engine.store_class(key)
+    assert loaded.load() == {"a": "before hashing"}
+    settings.SESSIONKIT_HASH_KEYS_FALLBACK = False  # the migration window is over
+    assert engine.store_class(key).load() == {"a": "before hashing"}, "it was moved"
+
+
+@pytest.mark.django_db
+def test_lookups_still_cost_one_read(
+    hashing: None, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    SESSION_DB.set("default")
+    browser = Client()
+    browser.get("/page/")
+    browser.get("/page/")
+    with django_assert_num_queries(2):  # one read, one write
+        browser.get("/page/")
+
+
+@pytest.mark.django_db
+def test_session_lookup_by_raw_key(hashing: None, settings: Any) -> None:
+    from sessionkit.backends.db import SessionStore
+    from sessionkit.models import Session
+
+    store = SessionStore()
+    store["a"] = 1
+    store.save()
+    assert not Session.objects.filter(pk=store.session_key).exists()
+    assert Session.objects.for_key(store.session_key).get().get_decoded() == {"a": 1}
