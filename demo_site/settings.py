@@ -108,6 +108,9 @@ else:
 SESSION_ENGINE = f"sessionkit.backends.{env('DEMO_SESSION_ENGINE', 'db')}"
 SESSION_FILE_PATH = env("DEMO_SESSION_FILE_PATH", tempfile.gettempdir())
 SESSIONKIT_REQUIRE_CONSENT = env("DEMO_REQUIRE_CONSENT", "1") == "1"
+# Only a keyed hash of each session key is stored (table, files, cache alike).
+SESSIONKIT_HASH_KEYS = True
+LOGIN_URL = "/admin/login/"
 
 AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"

@@ -151,3 +151,14 @@ def test_demo_command_sets_up_once(settings: Any) -> None:
     call_command("demo", "--setup-only", stdout=out)
     assert out.getvalue() == ""
     assert Book.objects.count() == 52
+
+
+def test_signed_in_sessions_page(visitor: Client) -> None:
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("librarian", "librarian@example.com", "pw")
+    visitor.post("/admin/login/?next=/", {"username": "librarian", "password": "pw"})
+    page = text(visitor.get("/"))
+    assert "Signed in as librarian" in page
+    sessions = text(visitor.get("/sessionkit/sessions/"))
+    assert "this browser" in sessions
