@@ -213,6 +213,67 @@ def stored_bytes(views: int) -> list[int]:
     return sizes
 
 
+def feature_costs(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+    """What SESSIONKIT_HASH_KEYS and the inventory cost: each on beside off, same engine."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    rows = []
+    for label, engine, cache, db in PAIRS:
+        folder = tempfile.mkdtemp(prefix="sessionkit-bench-")
+        with configure(engine, cache, db, folder):
+            store_class = import_module(f"sessionkit.backends.{engine}").SessionStore
+            sides = {}
+            for side, hashed in [("plain", False), ("hashed", True)]:
+                with override_settings(SESSIONKIT_HASH_KEYS=hashed):
+                    seed = store_class()
+                    seed.update(DATA)
+                    seed.save()
+
+                def cycle(
+                    key: str = str(seed.session_key),
+                    hashed: bool = hashed,
+                    store_class: Any = store_class,
+                ) -> None:
+                    with override_settings(SESSIONKIT_HASH_KEYS=hashed):
+                        store = store_class(key)
+                        store["num_visits"] = store.get("num_visits", 0) + 1
+                        store.save()
+
+                sides[side] = cycle
+            ops = 50 if quick else (1000 if cache == "locmem" or engine == "file" else 300)
+            result = measure(sides, ops, rounds)
+        rows.append((f"hashed keys, {label}", result["plain"], result["hashed"]))
+
+    user, _ = User.objects.get_or_create(username="bench-reader")
+    for label, engine, cache, db in PAIRS:
+        if label not in ("db/PostgreSQL", "cached_db/Redis+PostgreSQL"):
+            continue
+        with configure(engine, cache, db, tempfile.gettempdir()):
+            variants = {
+                flag: override_settings(
+                    MIDDLEWARE=["sessionkit.middleware.SessionMiddleware"],
+                    SESSION_ENGINE=f"sessionkit.backends.{engine}",
+                    SESSIONKIT_INVENTORY=flag == "inventory",
+                )
+                for flag in ("no inventory", "inventory")
+            }
+            clients = {}
+            for flag, variant in variants.items():
+                with variant:
+                    client = Client(HTTP_USER_AGENT="bench")
+                    client.force_login(user)
+                    client.get("/tracked/warm")
+                clients[flag] = requester(client, "/tracked/", variant)
+            ops = 30 if quick else 300
+            result = measure(clients, ops, rounds)
+        rows.append(
+            (f"inventory, signed in, {label}", result["no inventory"], result["inventory"])
+        )
+    return rows
+
+
 def table(title: str, rows: list[tuple[str, float, float]], target: float) -> None:
     print(f"\n{title} (target: ratio ≤ {target:.2f})")
     print(f"  {'engine':30}{'Django µs':>11}{'sessionkit µs':>15}{'ratio':>8}  met")
@@ -228,6 +289,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="few operations: a smoke test")
+    parser.add_argument(
+        "--features",
+        action="store_true",
+        help="only the cost of SESSIONKIT_HASH_KEYS and of the inventory (on beside off)",
+    )
     args = parser.parse_args()
     from benchmarks.cleanup import ensure_database
 
@@ -245,6 +311,13 @@ def main() -> None:
         f"Python {platform.python_version()}, Django {django.get_version()}, "
         f"{os.cpu_count()} cores; medians of {args.rounds} alternating rounds"
     )
+    if args.features:
+        rows = feature_costs(args.rounds, args.quick)
+        print("\nFeature costs (ratio: on / off, sessionkit beside sessionkit)")
+        print(f"  {'':44}{'off µs':>9}{'on µs':>9}{'ratio':>8}")
+        for label, off, on in rows:
+            print(f"  {label:44}{off * 1e6:>9.0f}{on * 1e6:>9.0f}{on / off:>8.2f}")
+        return
     table(
         "1. Engine cycle: load, change one key, save", engine_cycles(args.rounds, args.quick), 1.00
     )
