@@ -94,3 +94,20 @@ def test_pages_are_served_with_the_cache_down(dead_cache: None, client: Any) -> 
     assert response.status_code == 200
     response = client.get("/")
     assert response.json()["data"] == {"cat": "Milo"}
+
+
+def test_a_stale_cache_does_not_stall_a_save(cached_db: None) -> None:
+    """A save that loses to another resolves against the database, not the (stale) cache."""
+    key = saved(a=1).session_key
+    stale = caches["locmem"].get(cache_key(key))
+    first, second = SessionStore(key), SessionStore(key)
+    first.get("a")
+    second.get("a")
+    first["x"] = 1
+    first.save()
+    caches["locmem"].set(cache_key(key), stale)  # as if the cache write had failed
+    second["y"] = 2
+    with CaptureQueriesContext(connection) as queries:
+        second.save()
+    assert len(queries) == 3  # the losing UPDATE, one read of the database, the winning UPDATE
+    assert SessionStore(key).load() == {"a": 1, "x": 1, "y": 2}

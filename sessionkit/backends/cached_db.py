@@ -54,6 +54,10 @@ class SessionStore(DBStore):
             self._guarded("fill", lambda: self._cache.set(name, *self._entry(record)))
         return record
 
+    def _read_current(self, key: str) -> Record | None:
+        """After a lost save, the database's record: the cache may be the stale one."""
+        return super()._read(key)
+
     def _write(
         self, key: str, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
