@@ -112,25 +112,18 @@ def apply(sync: Sync, request: HttpRequest) -> None:
         if old is not None:
             created = old.created if old.user_id == sync.user_id else now
             old.delete()
-    row, made = SessionRecord.objects.update_or_create(
+    values = {
+        "store_key": sync.store_key,
+        "user_id": sync.user_id,
+        "ip_address": sync.ip_address,
+        "user_agent": sync.user_agent,
+        "last_seen": now,
+        "expire_date": sync.expire_date,
+    }
+    SessionRecord.objects.update_or_create(
         session_id=sync.session_id,
-        defaults={
-            "store_key": sync.store_key,
-            "user_id": sync.user_id,
-            "ip_address": sync.ip_address,
-            "user_agent": sync.user_agent,
-            "last_seen": now,
-            "expire_date": sync.expire_date,
-        },
-        create_defaults={
-            "store_key": sync.store_key,
-            "user_id": sync.user_id,
-            "ip_address": sync.ip_address,
-            "user_agent": sync.user_agent,
-            "last_seen": now,
-            "expire_date": sync.expire_date,
-            "created": created,
-        },
+        defaults=values,
+        create_defaults={**values, "created": created},
     )
     if previous is None or previous[1] != sync.user_id:
         return
