@@ -16,8 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from sessionkit.backends.base import from_timestamp
 from sessionkit.models import Session
-from sessionkit.templating import moment
 from sessionkit.tracking import Figures
 from sessionkit.visit import FIGURES_KEY
 
@@ -87,7 +87,7 @@ class SessionAdmin(SessionModelAdmin):
     @admin.display(description=_("started"))
     def started(self, obj: Session) -> datetime | None:
         start = self._figures(obj).start
-        return moment(start) if start else None
+        return from_timestamp(start) if start else None
 
     @admin.display(description=_("requests"))
     def requests(self, obj: Session) -> int:

@@ -32,7 +32,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
 from sessionkit import consent, inventory, pending
-from sessionkit.backends.base import new_session_key, to_timestamp
+from sessionkit.backends.base import from_timestamp, new_session_key, to_timestamp
 from sessionkit.conf import conf
 from sessionkit.exceptions import SessionStoreUnavailable
 from sessionkit.tracking import Figures, PageView, begin, finish
@@ -242,7 +242,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
             return
         limit = figures.start + absolute
         if to_timestamp(session.get_expiry_date()) > limit:
-            session.set_expiry(max(0.001, limit - time.time()))
+            # A fixed end (a datetime), not a number of seconds, which would roll again.
+            session.set_expiry(from_timestamp(limit))
 
     @staticmethod
     def _interrupted() -> SessionInterrupted:

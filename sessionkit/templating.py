@@ -9,15 +9,13 @@ field wins, in Django templates and Jinja2 alike.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
 
 from sessionkit import inventory
-from sessionkit.backends.base import to_timestamp
+from sessionkit.backends.base import from_timestamp, to_timestamp
 from sessionkit.conf import conf
 from sessionkit.tracking import Figures
 from sessionkit.visit import FIGURES_KEY, Visit, visit_of
@@ -46,12 +44,6 @@ FIELDS = frozenset(
         "user_id",
     }
 )
-
-
-def moment(timestamp: float) -> datetime:
-    """A datetime for a POSIX timestamp, aware or naive as ``USE_TZ`` says."""
-    value = datetime.fromtimestamp(timestamp, tz=UTC)
-    return value if settings.USE_TZ else timezone.make_naive(value)
 
 
 class Flash(dict[str, Any]):
@@ -99,7 +91,7 @@ class SessionView:
 
     @property
     def start_date(self) -> datetime | None:
-        return moment(self._figures.start) if self._figures.start else None
+        return from_timestamp(self._figures.start) if self._figures.start else None
 
     @property
     def end_date(self) -> datetime:
@@ -107,7 +99,7 @@ class SessionView:
         absolute = conf.SESSIONKIT_ABSOLUTE_AGE
         if absolute is not None and self._figures.start:
             expiry = min(expiry, self._figures.start + absolute)
-        return moment(expiry)
+        return from_timestamp(expiry)
 
     @property
     def num_requests(self) -> int:
@@ -128,13 +120,13 @@ class SessionView:
     @property
     def errors(self) -> list[dict[str, Any]]:
         return [
-            {"path": path, "status": status, "time": moment(t)}
+            {"path": path, "status": status, "time": from_timestamp(t)}
             for path, status, t in self._figures.recent_errors
         ]
 
     @property
     def history(self) -> list[dict[str, Any]]:
-        return [{"path": path, "time": moment(t)} for path, t in self._figures.history]
+        return [{"path": path, "time": from_timestamp(t)} for path, t in self._figures.history]
 
     @property
     def tracker(self) -> list[str]:

@@ -101,7 +101,8 @@ def is_valid_key(key: object) -> bool:
 
 
 def from_timestamp(value: float) -> datetime:
-    """The datetime Django's ORM expects for a POSIX timestamp (naive with ``USE_TZ = False``)."""
+    """The datetime for a POSIX timestamp that Django expects: aware, or naive in the current
+    time zone with ``USE_TZ = False`` (for the ORM, ``set_expiry`` and templates alike)."""
     moment = datetime.fromtimestamp(value, tz=UTC)
     return moment if settings.USE_TZ else timezone.make_naive(moment)
 

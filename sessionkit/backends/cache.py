@@ -10,7 +10,6 @@ more before every write and overwrites what another request saved.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import threading
@@ -126,9 +125,19 @@ class RedisAccess(CacheAccess):
         return bool(script(keys=[backend_key], args=args, client=client) == 1)
 
 
-@functools.lru_cache(maxsize=32)
+_cas: Any = None
+
+
 def _cas_script(client: Any) -> Any:
-    return client.register_script(_REDIS_CAS)
+    """The compare-and-set script, made once: it is called with the client to run it on.
+
+    (Django's RedisCache builds a new client object on every call, so caching per client
+    would keep one entry per request.)
+    """
+    global _cas
+    if _cas is None:
+        _cas = client.register_script(_REDIS_CAS)
+    return _cas
 
 
 def _raw(record: Record) -> bytes:
