@@ -10,6 +10,13 @@ from django.conf import settings as django_settings
 
 from tests import services
 from tests.routers import SESSION_DB
+from tests.servers import (
+    OWN_MEMCACHED_PORT,
+    OWN_REDIS_PORT,
+    Server,
+    own_server,
+    redis_command,
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,15 @@ ENGINES = [
 ]
 
 
+def transactional(param: Any) -> Any:
+    """An ENGINES entry whose database test commits (for tests with threads of their own)."""
+    engine = param.values[0]
+    marks = []
+    if engine.db is not None and engine.db in django_settings.DATABASES:
+        marks.append(pytest.mark.django_db(databases=["default", engine.db], transaction=True))
+    return pytest.param(engine, id=param.id, marks=marks)
+
+
 @pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest, settings: Any, tmp_path: Any) -> Iterator[Engine]:
     """Configure one engine (settings, database route, session folder) for the test."""
@@ -85,3 +101,17 @@ def browser() -> Any:
     from django.test import Client
 
     return Client(raise_request_exception=False)
+
+
+@pytest.fixture
+def own_redis() -> Iterator[Server]:
+    """A Redis of the test's own (cache alias ``own_redis``), to stop, pause or restart."""
+    yield from own_server("redis-server", redis_command(OWN_REDIS_PORT), OWN_REDIS_PORT)
+
+
+@pytest.fixture
+def own_memcached() -> Iterator[Server]:
+    """A Memcached of the test's own (cache alias ``own_memcached``)."""
+    command = ["memcached", "-l", "127.0.0.1", "-p", str(OWN_MEMCACHED_PORT), "-U", "0"]
+    command += ["-u", "nobody"]
+    yield from own_server("memcached", command, OWN_MEMCACHED_PORT)

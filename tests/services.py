@@ -15,6 +15,8 @@ import pytest
 POSTGRES = ("127.0.0.1", int(os.environ.get("SESSIONKIT_TEST_PG_PORT", "5432")))
 REDIS = ("127.0.0.1", int(os.environ.get("SESSIONKIT_TEST_REDIS_PORT", "6379")))
 MEMCACHED = ("127.0.0.1", int(os.environ.get("SESSIONKIT_TEST_MEMCACHED_PORT", "11211")))
+OWN_REDIS_PORT = 16379  # servers that tests start, pause and stop themselves (tests/servers.py)
+OWN_MEMCACHED_PORT = 11299
 DEAD_PORT = 9  # "discard": nothing listens there on these machines
 
 SERVICES = {"postgres": POSTGRES, "redis": REDIS, "memcached": MEMCACHED}

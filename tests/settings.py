@@ -4,7 +4,14 @@ import os
 import tempfile
 from typing import Any
 
-from tests.services import DEAD_PORT, MEMCACHED, REDIS, available
+from tests.services import (
+    DEAD_PORT,
+    MEMCACHED,
+    OWN_MEMCACHED_PORT,
+    OWN_REDIS_PORT,
+    REDIS,
+    available,
+)
 
 SECRET_KEY = "sessionkit-tests-not-secret"
 DEBUG = False
@@ -98,12 +105,12 @@ CACHES: dict[str, dict[str, Any]] = {
     # Servers that tests/test_faults.py starts and stops itself.
     "own_redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:16379/0",
+        "LOCATION": f"redis://127.0.0.1:{OWN_REDIS_PORT}/0",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     },
     "own_memcached": {
         "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
-        "LOCATION": "127.0.0.1:11299",
+        "LOCATION": f"127.0.0.1:{OWN_MEMCACHED_PORT}",
         "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5},
     },
     "dead_redis": {

@@ -21,18 +21,10 @@ from django.test.utils import override_settings
 from sessionkit.tracking import Figures
 from sessionkit.visit import FIGURES_KEY
 from tests import views
-from tests.conftest import ENGINES
+from tests.conftest import ENGINES, transactional
 
 COOKIE = django_settings.SESSION_COOKIE_NAME
 REQUESTS = 50
-
-
-def transactional(param: Any) -> Any:
-    engine = param.values[0]
-    marks = []
-    if engine.db is not None and engine.db in django_settings.DATABASES:
-        marks.append(pytest.mark.django_db(databases=["default", engine.db], transaction=True))
-    return pytest.param(engine, id=param.id, marks=marks)
 
 
 def overlapping(key: str, count: int) -> list[int]:

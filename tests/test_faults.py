@@ -7,77 +7,15 @@ requests, stops the server, runs more, and, for Redis, starts it again.
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.services import required
+from tests.servers import Server
 
 COOKIE = django_settings.SESSION_COOKIE_NAME
-OWN_REDIS_PORT = 16379
-OWN_MEMCACHED_PORT = 11299
-
-
-class Server:
-    """A server process of the test's own, that can be stopped and started again."""
-
-    def __init__(self, command: list[str], port: int) -> None:
-        self.command, self.port = command, port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"{self.command[0]} did not start on port {self.port}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=20)
-            self.process = None
-
-
-def own_server(binary: str, command: list[str], port: int) -> Iterator[Server]:
-    if shutil.which(binary) is None:
-        message = f"{binary} is not installed"
-        if required():
-            pytest.fail(f"{message} (SESSIONKIT_REQUIRE_SERVICES is set)", pytrace=False)
-        pytest.skip(message)
-    server = Server(command, port)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def own_redis() -> Iterator[Server]:
-    command = ["redis-server", "--port", str(OWN_REDIS_PORT), "--bind", "127.0.0.1"]
-    command += ["--save", "", "--appendonly", "no"]
-    yield from own_server("redis-server", command, OWN_REDIS_PORT)
-
-
-@pytest.fixture
-def own_memcached() -> Iterator[Server]:
-    command = ["memcached", "-l", "127.0.0.1", "-p", str(OWN_MEMCACHED_PORT), "-U", "0"]
-    command += ["-u", "nobody"]
-    yield from own_server("memcached", command, OWN_MEMCACHED_PORT)
 
 
 def visit(browser: Client, path: str, **params: str) -> Any:
