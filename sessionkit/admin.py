@@ -1,28 +1,42 @@
-"""Sessions in the Django admin: read-only, with the tracking figures and an "end" action."""
+"""Sessions in the Django admin: read-only, with the tracking figures and an "end" action.
+
+A session's primary key is its stored key, which without ``SESSIONKIT_HASH_KEYS`` is the very
+value its cookie carries. So nothing this admin renders names a session by it: rows, links,
+checkboxes and search all use the session's public id (``Session.public_id``), and only a
+short prefix of that is shown. ``SESSIONKIT_ADMIN = False`` leaves sessions out of the admin.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sessionkit.backends.base import from_timestamp
+from sessionkit.backends.base import end_session, from_timestamp
+from sessionkit.conf import conf
+from sessionkit.keys import as_public_id, as_stored_key
 from sessionkit.models import Session
 from sessionkit.tracking import Figures
 from sessionkit.visit import FIGURES_KEY
 
+USER_KEY = "_auth_user_id"
+
 DETAIL_FIELDS = (
-    "session_key",
+    "short_id",
+    "user",
     "expire_date",
     "started",
     "requests",
@@ -36,6 +50,14 @@ if TYPE_CHECKING:
     SessionModelAdmin = admin.ModelAdmin[Session]
 else:  # ModelAdmin is generic only in django-stubs
     SessionModelAdmin = admin.ModelAdmin
+
+
+def _named_by_public_id(obj: Session) -> Session:
+    """A copy of ``obj`` whose primary key reads as its public id, for Django's helpers that
+    put ``obj.pk`` into a page (row links, action checkboxes)."""
+    shown = copy.copy(obj)
+    shown.pk = obj.public_id or ""
+    return shown
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -54,10 +76,15 @@ class ActiveFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Session)
+class SessionChangeList(ChangeList):
+    def url_for_result(self, result: Any) -> str:
+        return super().url_for_result(_named_by_public_id(result))
+
+
 class SessionAdmin(SessionModelAdmin):
     list_display = [
-        "short_key",
+        "short_id",
+        "user",
         "started",
         "expire_date",
         "requests",
@@ -66,23 +93,65 @@ class SessionAdmin(SessionModelAdmin):
         "is_active",
     ]
     list_filter = [ActiveFilter]
-    search_fields = ["^session_key"]
+    search_fields = ["^public_id"]
     ordering = ["-expire_date"]
     date_hierarchy = "expire_date"
     actions = ["end_sessions"]
     fields = DETAIL_FIELDS
     readonly_fields = DETAIL_FIELDS
+    change_form_template = "admin/sessionkit/session/change_form.html"
 
-    def _figures(self, obj: Session) -> Figures:
+    # --- sessions are named by their public id, never by their key ---------------------------
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Session | None:
+        sid = as_public_id(unquote(object_id))
+        return None if sid is None else self.get_queryset(request).filter(public_id=sid).first()
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return SessionChangeList
+
+    def action_checkbox(self, obj: Session) -> SafeString:
+        return super().action_checkbox(_named_by_public_id(obj))
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Session], *args: Any, **kwargs: Any
+    ) -> Any:
+        """The checkboxes carry public ids; Django's action machinery selects by primary key,
+        which is looked up here, on the server."""
+        post = request.POST.copy()
+        ids = [
+            sid
+            for value in post.getlist(helpers.ACTION_CHECKBOX_NAME)
+            if (sid := as_public_id(value))
+        ]
+        keys = queryset.model._default_manager.filter(public_id__in=ids).values_list(
+            "pk", flat=True
+        )
+        post.setlist(helpers.ACTION_CHECKBOX_NAME, list(keys))
+        request.POST = post  # type: ignore[assignment]
+        return super().response_action(request, queryset, *args, **kwargs)
+
+    # --- columns -----------------------------------------------------------------------------
+
+    def _decoded(self, obj: Session) -> dict[str, Any]:
         cache = getattr(obj, "_sessionkit_decoded", None)
         if cache is None:
             cache = obj.get_decoded()
             obj._sessionkit_decoded = cache  # type: ignore[attr-defined]
-        return Figures.load(cache.get(FIGURES_KEY))
+        return dict(cache)
 
-    @admin.display(description=_("key"), ordering="session_key")
-    def short_key(self, obj: Session) -> str:
-        return f"{obj.session_key[:8]}…"
+    def _figures(self, obj: Session) -> Figures:
+        return Figures.load(self._decoded(obj).get(FIGURES_KEY))
+
+    @admin.display(description=_("session"), ordering="public_id")
+    def short_id(self, obj: Session) -> str:
+        return str(obj)
+
+    @admin.display(description=_("user id"))
+    def user(self, obj: Session) -> str:
+        return str(self._decoded(obj).get(USER_KEY, "—"))
 
     @admin.display(description=_("started"))
     def started(self, obj: Session) -> datetime | None:
@@ -111,27 +180,36 @@ class SessionAdmin(SessionModelAdmin):
 
     @admin.display(description=_("session data"))
     def data(self, obj: Session) -> str:
-        self._figures(obj)
-        decoded = obj._sessionkit_decoded  # type: ignore[attr-defined]
-        text = json.dumps(decoded, indent=2, sort_keys=True, default=str)
+        text = json.dumps(self._decoded(obj), indent=2, sort_keys=True, default=str)
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", text)
 
-    @admin.action(description=_("End the selected sessions"), permissions=["delete"])
+    # --- ending sessions: through the one way, never by deleting rows ------------------------
+
+    @admin.action(description=_("End the selected sessions"), permissions=["end"])
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
-        """Delete through the engine, so cached_db's cache forgets them too."""
-        keys = list(queryset.values_list("session_key", flat=True))
-        engine = settings.SESSION_ENGINE
-        if engine in ("sessionkit.backends.db", "sessionkit.backends.cached_db"):
-            store = import_module(engine).SessionStore()
-            for key in keys:
-                store.delete(key)
-        else:
-            queryset.delete()
-        message = ngettext("Ended %d session.", "Ended %d sessions.", len(keys)) % len(keys)
+        """End each session the way a logout does: the store forgets it (cached_db's cache
+        too) and its row in the inventory of signed-in sessions goes."""
+        ended = 0
+        for key in queryset.values_list("session_key", flat=True):
+            stored = as_stored_key(key)
+            if stored is not None:
+                end_session(stored)
+                ended += 1
+        message = ngettext("Ended %d session.", "Ended %d sessions.", ended) % ended
         self.message_user(request, message, messages.SUCCESS)
+
+    def has_end_permission(self, request: HttpRequest) -> bool:
+        return super().has_delete_permission(request)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the "end" action ends sessions; a bare row delete would skip the cache
+
+
+if conf.SESSIONKIT_ADMIN:
+    admin.site.register(Session, SessionAdmin)

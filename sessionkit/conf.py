@@ -79,6 +79,13 @@ class Settings:
         return int(getattr(settings, "SESSIONKIT_PENDING_AGE", 3600))
 
     @property
+    def SESSIONKIT_CACHED_DB_MAX_AGE(self) -> int:
+        """Seconds cached_db keeps a copy of a session in its cache after writing it: also
+        the longest another process may read a session from the cache after it was ended
+        while the cache did not answer."""
+        return max(1, int(getattr(settings, "SESSIONKIT_CACHED_DB_MAX_AGE", 60)))
+
+    @property
     def SESSIONKIT_CLEANUP_BATCH_SIZE(self) -> int:
         """Expired sessions deleted per statement by ``cleanup`` and ``clear_expired()``."""
         return int(getattr(settings, "SESSIONKIT_CLEANUP_BATCH_SIZE", 5000))
@@ -107,6 +114,11 @@ class Settings:
         return bool(getattr(settings, "SESSIONKIT_HASH_KEYS_FALLBACK", self.SESSIONKIT_HASH_KEYS))
 
     @property
+    def SESSIONKIT_ADMIN(self) -> bool:
+        """Register sessions in the Django admin (read at start-up, when the admin loads)."""
+        return bool(getattr(settings, "SESSIONKIT_ADMIN", True))
+
+    @property
     def SESSIONKIT_INVENTORY(self) -> bool:
         """Keep the inventory of signed-in sessions (sessionkit.inventory)."""
         return bool(getattr(settings, "SESSIONKIT_INVENTORY", True))
@@ -123,10 +135,16 @@ class Settings:
 
     @property
     def SESSIONKIT_IP_HEADER(self) -> str | None:
-        """``request.META`` key of a trusted proxy's client-address header, e.g.
-        ``"HTTP_X_FORWARDED_FOR"``; None: ``REMOTE_ADDR``."""
+        """``request.META`` key of the header your proxies append the client's address to,
+        e.g. ``"HTTP_X_FORWARDED_FOR"``; None: ``REMOTE_ADDR``."""
         value = getattr(settings, "SESSIONKIT_IP_HEADER", None)
         return None if value is None else str(value)
+
+    @property
+    def SESSIONKIT_TRUSTED_PROXIES(self) -> int:
+        """How many proxies of yours append to ``SESSIONKIT_IP_HEADER``: the client's address
+        is that many entries from its right (anything further left the client wrote)."""
+        return int(getattr(settings, "SESSIONKIT_TRUSTED_PROXIES", 1))
 
 
 conf = Settings()

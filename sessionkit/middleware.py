@@ -32,9 +32,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
 from sessionkit import consent, inventory, pending
-from sessionkit.backends.base import from_timestamp, new_session_key, to_timestamp
+from sessionkit.backends.base import from_timestamp, to_timestamp
 from sessionkit.conf import conf
-from sessionkit.exceptions import SessionStoreUnavailable
+from sessionkit.exceptions import SessionStoreUnavailable, SessionTooLarge
+from sessionkit.keys import new_cookie_key, transient_public_id
 from sessionkit.tracking import Figures, PageView, begin, finish
 from sessionkit.visit import FIGURES_KEY, FLASH_KEY, Visit, attach
 
@@ -92,15 +93,18 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 request.session.get(FIGURES_KEY)  # the one load
             except STORE_ERRORS as exc:
                 self._store_down(request, visit, exc)
+        if (sync := self._inventory_due(request, visit, signing_in=False)) is not None:
+            self._inventoried(request, visit, sync, inventory.apply(sync, request))
         self._begin(request, visit)
         response = cast(HttpResponseBase, self.get_response(request))
         plan = self._conclude(request, response, visit)
-        if (work := self._inventory_work(request, visit, plan)) is not None:
-            work()
+        if plan == SAVE and (sync := self._inventory_due(request, visit)) is not None:
+            plan = self._inventoried(request, visit, sync, inventory.apply(sync, request))
         if plan == SAVE:
             try:
-                request.session.save()
+                self._save(request.session, visit)
             except UpdateError:
+                self._forget_written_row(visit)
                 raise self._interrupted() from None
             except STORE_ERRORS as exc:
                 plan = self._not_saved(request, exc)
@@ -113,34 +117,101 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 await request.session.aget(FIGURES_KEY)  # the one load
             except STORE_ERRORS as exc:
                 self._store_down(request, visit, exc)
+        if (sync := self._inventory_due(request, visit, signing_in=False)) is not None:
+            outcome = await sync_to_async(inventory.apply)(sync, request)
+            await sync_to_async(self._inventoried)(request, visit, sync, outcome)
         self._begin(request, visit)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         plan = self._conclude(request, response, visit)
-        if (work := self._inventory_work(request, visit, plan)) is not None:
-            await sync_to_async(work)()
+        if plan == SAVE and (sync := self._inventory_due(request, visit)) is not None:
+            outcome = await sync_to_async(inventory.apply)(sync, request)
+            plan = await sync_to_async(self._inventoried)(request, visit, sync, outcome)
         if plan == SAVE:
             try:
-                await request.session.asave()
+                await self._asave(request.session, visit)
             except UpdateError:
+                await sync_to_async(self._forget_written_row)(visit)
                 raise self._interrupted() from None
             except STORE_ERRORS as exc:
                 plan = self._not_saved(request, exc)
         return self._respond(request, response, visit, plan)
 
-    def _inventory_work(
-        self, request: HttpRequest, visit: Visit, plan: str
-    ) -> Callable[[], None] | None:
+    # --- the inventory of signed-in sessions ---------------------------------------------------
+
+    def _inventory_due(
+        self, request: HttpRequest, visit: Visit, signing_in: bool | None = None
+    ) -> inventory.Sync | None:
         """The inventory write this request needs, if any (most need none). Decided without
-        I/O, so the async path hops to a thread only when there is something to write."""
-        if plan == SAVE:
-            sync = inventory.check(request, request.session)
-            if sync is None:
-                return None
-            return lambda: _logged(inventory.apply, sync, request)
-        if visit.inventoried_key is not None and (plan == FORGET or visit.revoked):
-            key = visit.inventoried_key
-            return lambda: _logged(inventory.forget, key)
-        return None
+        I/O, so the async path hops to a thread only when there is something to write.
+
+        Before the view (``signing_in=False``) it checks the session as loaded, so a session
+        signed out everywhere is ended before its view runs; after the view, a sign-in, a
+        key rotation or a change of user made by the view.
+        """
+        session = request.session
+        if not visit.permitted or session.session_key is None:
+            return None
+        if signing_in is None:
+            user_id = session.get(inventory.USER_KEY)
+            signing_in = user_id is not None and user_id != visit.user_at_load
+        else:
+            visit.user_at_load = session.get(inventory.USER_KEY)
+        return inventory.needs_sync(request, session, now=time.time(), signing_in=signing_in)
+
+    def _inventoried(
+        self, request: HttpRequest, visit: Visit, sync: inventory.Sync, outcome: inventory.Outcome
+    ) -> str:
+        """Keep the outcome of an inventory write; end a session signed out everywhere."""
+        session = request.session
+        if outcome is inventory.Outcome.SIGNED_OUT:
+            session.flush()  # the one way to end it: the store forgets it, its row goes
+            return FORGET
+        inventory.record(session, sync, outcome)
+        if outcome is inventory.Outcome.WRITTEN:
+            visit.written_row = sync.store_key
+        return SAVE
+
+    def _forget_written_row(self, visit: Visit) -> None:
+        """The session was ended while this request ran: its row, if this request wrote one,
+        must not outlive it (a ghost on the sessions page)."""
+        if visit.written_row is not None:
+            _logged(inventory.forget, visit.written_row)
+
+    # --- saving -----------------------------------------------------------------------------
+
+    def _save(self, session: Any, visit: Visit) -> None:
+        while True:
+            try:
+                return cast(None, session.save())
+            except SessionTooLarge:
+                if not self._shrink(session, visit):
+                    raise
+
+    async def _asave(self, session: Any, visit: Visit) -> None:
+        while True:
+            try:
+                return cast(None, await session.asave())
+            except SessionTooLarge:
+                if not self._shrink(session, visit):
+                    raise
+
+    def _shrink(self, session: Any, visit: Visit) -> bool:
+        """Make the tracking figures smaller (oldest history first) when the session is too
+        large to save; False when they cannot shrink further (then the view's data is)."""
+        if visit.view is None or FIGURES_KEY not in session:
+            return False
+        figures = Figures.load(session[FIGURES_KEY])
+        smaller = figures.shrunk()
+        if smaller == figures:
+            return False
+        logger.warning(
+            "The session of %s is over SESSIONKIT_MAX_SIZE; dropping its oldest tracking "
+            "history to save it.",
+            visit.view.path,
+        )
+        visit.shrink += 1
+        session[FIGURES_KEY] = smaller.dump()
+        return True
 
     # --- a store that is down: log it and serve the page without a session ----------------
 
@@ -154,7 +225,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
         )
         request.session = consent.TransientSession()
         visit.permitted = False
-        visit.display_id = new_session_key()
+        visit.display_id = transient_public_id()
 
     def _not_saved(self, request: HttpRequest, exc: BaseException) -> str:
         logger.error(
@@ -177,7 +248,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
             request.session = self.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
         else:
             request.session = consent.TransientSession()
-            visit.display_id = new_session_key()
+            visit.display_id = transient_public_id()
         attach(request, visit)
         return visit
 
@@ -191,14 +262,12 @@ class SessionMiddleware(DjangoSessionMiddleware):
             return
         if session.session_key is not None:
             visit.stored = True
-            if session.get(inventory.NOTE_KEY) is not None:  # in the inventory
-                visit.inventoried_key = session.session_key
             visit.before = Figures.load(session.get(FIGURES_KEY))
             visit.flash = session.pop(FLASH_KEY, None) or {}
         elif hasattr(session, "adopt_key"):
             cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
             first = pending.figures_for(request, cookie)
-            key = cookie if first is not None and cookie else new_session_key()
+            key = cookie if first is not None and cookie else new_cookie_key()
             session.adopt_key(key)
             visit.before = first or Figures()
             visit.deferrable = True
@@ -231,7 +300,10 @@ class SessionMiddleware(DjangoSessionMiddleware):
             # A concurrent request saved first: count this one on top of its figures.
             view = visit.view
             session.on_conflict(
-                FIGURES_KEY, lambda stored: finish(Figures.load(stored), view, status).dump()
+                FIGURES_KEY,
+                lambda stored: (
+                    finish(Figures.load(stored), view, status).shrunk(visit.shrink).dump()
+                ),
             )
         self._cap_lifetime(session, final)
         return SAVE
@@ -301,11 +373,11 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
 
 def _logged(function: Callable[..., None], *args: Any) -> None:
-    """Run an inventory write; a database error there must not fail the page."""
+    """Run an inventory write; a failure there must not fail the page."""
     try:
         function(*args)
-    except DatabaseError as exc:
-        logger.error("Could not update the session inventory (%s: %s).", type(exc).__name__, exc)
+    except Exception:
+        logger.exception("Could not update the session inventory.")
 
 
 def _flags() -> dict[str, Any]:

@@ -6,7 +6,7 @@ from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessio
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sessionkit.keys import stored_key
+from sessionkit.keys import CookieKey, cookie_key, stored_key
 
 if TYPE_CHECKING:
     from django.contrib.sessions.backends.base import SessionBase
@@ -15,13 +15,14 @@ if TYPE_CHECKING:
 class SessionManager(BaseSessionManager["Session"]):
     use_in_migrations = True
 
-    def for_key(self, session_key: str) -> models.QuerySet[Session]:
+    def for_key(self, session_key: CookieKey | str) -> models.QuerySet[Session]:
         """The session whose cookie carries ``session_key``, hashed or not at rest.
 
         ``Session.objects.for_key(key).get().get_decoded()`` works with and without
         ``SESSIONKIT_HASH_KEYS`` (where ``get(pk=key)`` only works without).
         """
-        return self.filter(pk=stored_key(session_key))
+        key = cookie_key(session_key)
+        return self.filter(pk=stored_key(key)) if key is not None else self.none()
 
 
 class Session(AbstractBaseSession):
@@ -35,6 +36,9 @@ class Session(AbstractBaseSession):
     # rows in (expire_date, session_key) order, batch by batch, even when many share a time.
     expire_date = models.DateTimeField(_("expire date"))
     version = models.PositiveBigIntegerField(_("version"), default=0)
+    public_id = models.CharField(_("public id"), max_length=40, null=True, unique=True)
+    """The session's public id (sessionkit.keys.public_id of its key), written when the row is
+    created, so that the admin can name a session without showing its key."""
 
     objects: ClassVar[SessionManager] = SessionManager()
 
@@ -43,6 +47,10 @@ class Session(AbstractBaseSession):
         indexes = [
             models.Index(fields=["expire_date", "session_key"], name="sessionkit_expiry_idx"),
         ]
+
+    def __str__(self) -> str:
+        # Django's shows the session key: a credential when keys are not hashed.
+        return f"{(self.public_id or '')[:8]}…"
 
     @classmethod
     def get_session_store_class(cls) -> type[SessionBase]:
@@ -60,7 +68,7 @@ class SessionRecord(models.Model):
     """
 
     session_id = models.CharField(_("session id"), max_length=40, primary_key=True)
-    store_key = models.CharField(_("stored as"), max_length=40)
+    store_key = models.CharField(_("stored as"), max_length=40, db_index=True)
     user_id = models.CharField(_("user id"), max_length=255, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
@@ -75,3 +83,22 @@ class SessionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id[:8]}… ({self.user_agent[:40] or 'unknown browser'})"
+
+
+class SignOut(models.Model):
+    """When a user last signed out everywhere: their sessions signed in before that are ended.
+
+    Checked whenever a signed-in session writes its inventory row (on sign-in, at least every
+    ``SESSIONKIT_INVENTORY_INTERVAL`` seconds, and on every request while its row is missing),
+    so "sign out everywhere" reaches sessions that are missing from the inventory too.
+    """
+
+    user_id = models.CharField(_("user id"), max_length=255, primary_key=True)
+    cutoff = models.DateTimeField(_("signed out everywhere at"))
+
+    class Meta:
+        verbose_name = _("sign-out everywhere")
+        verbose_name_plural = _("sign-outs everywhere")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.cutoff}"

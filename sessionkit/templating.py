@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from sessionkit import inventory
 from sessionkit.backends.base import from_timestamp, to_timestamp
 from sessionkit.conf import conf
+from sessionkit.keys import PublicId, as_stored_key, public_id
 from sessionkit.tracking import Figures
 from sessionkit.visit import FIGURES_KEY, Visit, visit_of
 
@@ -82,8 +83,11 @@ class SessionView:
         return self._visit.permitted
 
     @property
-    def id(self) -> str | None:
-        return self._session.session_key or self._visit.display_id
+    def id(self) -> PublicId | None:
+        """The session's public id: never its key, which only the cookie may carry."""
+        session = self._session
+        stored = as_stored_key(getattr(session, "stored_key", None) or session.session_key)
+        return public_id(stored) if stored is not None else self._visit.display_id
 
     @property
     def first_page(self) -> bool:

@@ -7,8 +7,10 @@ is shown exactly what will be stored when it succeeds.
 
 Everything is bounded by construction, so a session's stored size stays bounded however long
 it lives: history is a ring of ``HISTORY_LENGTH`` views, the tracker ``TRACKER_LENGTH`` pages,
-errors ``ERRORS_LENGTH`` entries, paths are cut at ``MAX_PATH_LENGTH`` characters, and unique
-pages are a set of 32-bit path hashes that stops growing at ``UNIQUE_PAGES_CAP``.
+errors ``ERRORS_LENGTH`` entries, the paths they show are percent-encoded (so each character
+is one byte of JSON, whatever a client sends) and cut at ``MAX_PATH_LENGTH`` characters, and
+unique pages are a set of 32-bit path hashes that stops growing at ``UNIQUE_PAGES_CAP``. The
+figures alone therefore never take more than about 16 KiB of a stored session.
 """
 
 from __future__ import annotations
@@ -18,15 +20,24 @@ import hashlib
 from array import array
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
 
 HISTORY_LENGTH = 100
 TRACKER_LENGTH = 5
 ERRORS_LENGTH = 10
-MAX_PATH_LENGTH = 200
+MAX_PATH_LENGTH = 80
 UNIQUE_PAGES_CAP = 1000
 FORMAT = 1
 
 OK = 200
+
+_SAFE = "/:@!$&'()*+,;=-._~?%#[]"
+"""Characters a shown path keeps as they are; anything else is percent-encoded."""
+
+
+def shown_path(full_path: str) -> str:
+    """``full_path`` as history, the tracker and errors keep it: percent-encoded, cut short."""
+    return quote(full_path[: MAX_PATH_LENGTH * 12], safe=_SAFE)[:MAX_PATH_LENGTH]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +45,15 @@ class PageView:
     """One request as tracking sees it."""
 
     path: str
-    """The path without the query string (what makes a page unique)."""
+    """The path without the query string (what makes a page unique; only its hash is kept)."""
     full_path: str
-    """The path with the query string (what history and the tracker show)."""
+    """The path with the query string, as history and the tracker show it (see shown_path)."""
     time: int
     """POSIX seconds."""
 
     @classmethod
     def of(cls, path: str, full_path: str, time: float) -> PageView:
-        return cls(path[:MAX_PATH_LENGTH], full_path[:MAX_PATH_LENGTH], int(time))
+        return cls(path, shown_path(full_path), int(time))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,23 @@ class Figures:
     @property
     def first_page(self) -> bool:
         return self.requests <= 1
+
+    def shrunk(self, steps: int = 1) -> Figures:
+        """Smaller figures, for a session too large to save: each step drops the older half
+        of the history; once it is gone, the error list and all but the newest tracker page;
+        then the unique pages. The counts of requests, pages and errors are always kept."""
+        figures = self
+        for _ in range(steps):
+            if figures.history:
+                half = len(figures.history) // 2
+                figures = replace(figures, history=figures.history[-half:] if half else ())
+            elif figures.recent_errors or len(figures.tracker) > 1:
+                figures = replace(figures, recent_errors=(), tracker=figures.tracker[:1])
+            elif figures.unique:
+                figures = replace(figures, unique=b"")
+            else:
+                break
+        return figures
 
     def dump(self) -> list[Any]:
         """A compact, JSON-serialisable form to store in the session (tuples become arrays)."""

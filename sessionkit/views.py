@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from sessionkit import consent as consent_api
 from sessionkit import inventory
-from sessionkit.keys import session_id
+from sessionkit.keys import PublicId, as_public_id, as_stored_key, public_id
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -40,24 +40,33 @@ def consent(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
+def _current(request: HttpRequest) -> PublicId | None:
+    session = request.session
+    stored = as_stored_key(getattr(session, "stored_key", None) or session.session_key)
+    return public_id(stored) if stored is not None else None
+
+
 @login_required
 def sessions(request: HttpRequest) -> HttpResponseBase:
     """The signed-in user's sessions, with buttons to end one or all others."""
-    key = request.session.session_key
-    current = session_id(key) if key else None
     rows = inventory.sessions_for(request.user)
-    return render(request, "sessionkit/sessions.html", {"rows": rows, "current": current})
+    return render(
+        request, "sessionkit/sessions.html", {"rows": rows, "current": _current(request)}
+    )
 
 
 @login_required
 @require_POST
 def end_session(request: HttpRequest) -> HttpResponseBase:
-    """End one of the user's sessions (``session_id``) or all others (``others``)."""
+    """End one of the user's sessions (``session_id``, its public id) or all others
+    (``others``)."""
     if request.POST.get("others"):
         inventory.end_all_except(request)
-    else:
-        sid = request.POST.get("session_id", "")
-        if not any(row.session_id == sid for row in inventory.sessions_for(request.user)):
-            return HttpResponseBadRequest("no such session of yours")
-        inventory.end(sid)
+        return HttpResponseRedirect(reverse("sessionkit:sessions"))
+    sid = as_public_id(request.POST.get("session_id"))
+    if sid is None or sid == _current(request):
+        return HttpResponseBadRequest("no such session of yours (sign out here to end this one)")
+    if not any(row.session_id == sid for row in inventory.sessions_for(request.user)):
+        return HttpResponseBadRequest("no such session of yours")
+    inventory.end(sid)
     return HttpResponseRedirect(reverse("sessionkit:sessions"))

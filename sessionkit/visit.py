@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from sessionkit.keys import PublicId, StoredKey
 from sessionkit.tracking import Figures, PageView
 
 FIGURES_KEY = "_sessionkit"
@@ -30,14 +31,18 @@ class Visit:
     """The figures as shown while the view runs: this request counted as a page."""
     stored: bool = False
     """A stored session was found for the cookie."""
-    display_id: str | None = None
-    """The key shown as ``session.id`` when the session has none (not permitted)."""
+    display_id: PublicId | None = None
+    """The id shown as ``session.id`` when there is no stored session (not permitted)."""
     flash: dict[str, Any] = field(default_factory=dict)
     """Flash values set on the previous request, readable on this one."""
     revoked: bool = False
     """Permission was revoked during this request."""
-    inventoried_key: str | None = None
-    """The key of the loaded session, when it is in the inventory of signed-in sessions."""
+    user_at_load: object = None
+    """The signed-in user's id as the session was loaded (a sign-in changes it)."""
+    written_row: StoredKey | None = None
+    """The session whose inventory row this request wrote, if any."""
+    shrink: int = 0
+    """How many times the figures had to shrink to fit ``SESSIONKIT_MAX_SIZE``."""
     deferrable: bool = False
     """A new session whose key was issued before anything was stored: if only tracking
     changes, it need not be written yet (sessionkit's engines; not Django's)."""

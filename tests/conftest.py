@@ -44,10 +44,10 @@ class Engine:
 
 
 def _engine(id: str, engine: Engine) -> Any:
-    marks = []
-    if engine.db is not None and engine.db in django_settings.DATABASES:
-        marks.append(pytest.mark.django_db(databases=sorted({"default", engine.db})))
-    return pytest.param(engine, id=id, marks=marks)
+    # Every engine's tests get the default database: the inventory of signed-in sessions
+    # lives there whatever the engine.
+    databases = sorted({"default", engine.db or "default"} & set(django_settings.DATABASES))
+    return pytest.param(engine, id=id, marks=[pytest.mark.django_db(databases=databases)])
 
 
 ENGINES = [
@@ -69,9 +69,8 @@ ENGINES = [
 def transactional(param: Any) -> Any:
     """An ENGINES entry whose database test commits (for tests with threads of their own)."""
     engine = param.values[0]
-    marks = []
-    if engine.db is not None and engine.db in django_settings.DATABASES:
-        marks.append(pytest.mark.django_db(databases=["default", engine.db], transaction=True))
+    databases = sorted({"default", engine.db or "default"} & set(django_settings.DATABASES))
+    marks = [pytest.mark.django_db(databases=databases, transaction=True)]
     return pytest.param(engine, id=param.id, marks=marks)
 
 
@@ -93,6 +92,13 @@ def engine(request: pytest.FixtureRequest, settings: Any, tmp_path: Any) -> Iter
 @pytest.fixture
 def store_class(engine: Engine) -> Any:
     return engine.store_class
+
+
+def public_id_of(cookie: str) -> str:
+    """The public id (``session.id``) of the session a cookie carries the key of."""
+    from sessionkit.keys import CookieKey, public_id, stored_key
+
+    return public_id(stored_key(CookieKey(cookie)))
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from sessionkit.backends.cache import cache_key
 from sessionkit.backends.cached_db import SessionStore
+from sessionkit.backends.db import SessionStore as DBStore
+from tests import services
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +113,72 @@ def test_a_stale_cache_does_not_stall_a_save(cached_db: None) -> None:
         second.save()
     assert len(queries) == 3  # the losing UPDATE, one read of the database, the winning UPDATE
     assert SessionStore(key).load() == {"a": 1, "x": 1, "y": 2}
+
+
+CACHES_OF_CACHED_DB = [
+    pytest.param("locmem", (), id="locmem"),
+    pytest.param("redis", ("redis",), id="redis"),
+    pytest.param("memcached", ("memcached",), id="memcached"),
+    pytest.param("django_redis", ("redis",), id="django-redis"),
+]
+
+
+@pytest.mark.parametrize("alias, needs", CACHES_OF_CACHED_DB)
+def test_a_write_through_never_covers_a_logout(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, alias: str, needs: tuple[str, ...]
+) -> None:
+    """A save wins in the database; a logout deletes the row and leaves a tombstone; the
+    save's cache write comes last and must not bring the session back."""
+    services.need(*needs)
+    settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = alias
+    store = saved(a=1)
+    key = store.session_key
+    original = DBStore._write
+
+    def write_then_a_logout_lands(self: Any, *args: Any, **kwargs: Any) -> bool:
+        monkeypatch.setattr(DBStore, "_write", original)
+        won = original(self, *args, **kwargs)
+        SessionStore(key).flush()
+        return won
+
+    monkeypatch.setattr(DBStore, "_write", write_then_a_logout_lands)
+    store["b"] = 2
+    store.save()
+    assert SessionStore(key).load() == {}
+    assert not SessionStore().exists(key)
+
+
+@pytest.mark.parametrize("alias, needs", CACHES_OF_CACHED_DB)
+def test_a_late_fill_never_covers_a_logout(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, alias: str, needs: tuple[str, ...]
+) -> None:
+    services.need(*needs)
+    settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = alias
+    key = saved(a=1).session_key
+    caches[alias].clear()
+    original = DBStore._read
+
+    def read_then_a_logout_lands(self: Any, stored: Any) -> Any:
+        monkeypatch.setattr(DBStore, "_read", original)
+        record = original(self, stored)
+        SessionStore(key).flush()
+        return record
+
+    monkeypatch.setattr(DBStore, "_read", read_then_a_logout_lands)
+    assert SessionStore(key).load() == {"a": 1}  # read before the logout landed
+    assert SessionStore(key).load() == {}, "the cache was not filled with the ended session"
+
+
+def test_cached_copies_live_at_most_the_window(settings: Any) -> None:
+    services.need("redis")
+    settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = "redis"
+    settings.SESSIONKIT_CACHED_DB_MAX_AGE = 30
+    store = saved(a=1)
+    raw = caches["redis"]._cache.get_client(write=False)  # type: ignore[attr-defined]
+    name = caches["redis"].make_key(cache_key(store.stored_key))
+    assert 0 < raw.ttl(name) <= 30, "a session of two weeks is cached for 30 s at most"
+    store.flush()
+    assert 0 < raw.ttl(name) <= 30, "and so is the tombstone that replaces it"

@@ -29,7 +29,8 @@ def test_table_and_columns() -> None:
     assert Session._meta.db_table == "sessionkit_session"
     assert Session._meta.pk is not None and Session._meta.pk.name == "session_key"
     assert any(index.fields[0] == "expire_date" for index in Session._meta.indexes)
-    assert str(Session(session_key="k" * 32)) == "k" * 32
+    row = Session(session_key="k" * 32, public_id="0123456789" * 4)
+    assert str(row) == "01234567…", "a key is a credential: never shown, not even in the admin"
 
 
 def test_each_operation_is_one_statement() -> None:

@@ -106,6 +106,7 @@ def test_keys_never_leave_the_folder(folder: Path, cookie: str) -> None:
     assert [p.parent for p in folder.iterdir()] == [folder]
 
 
+@pytest.mark.django_db  # clear_expired() also drops the inventory rows of expired sessions
 def test_clear_expired_never_opens_a_session_file(
     folder: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,6 +129,7 @@ def test_clear_expired_never_opens_a_session_file(
         assert [p.name for p in folder.iterdir()] == [f"sessionkit-{live.session_key}"]
 
 
+@pytest.mark.django_db  # clear_expired() also drops the inventory rows of expired sessions
 def test_clear_expired_removes_stale_temporary_files(folder: Path) -> None:
     leftover = folder / f"{TEMP_PREFIX}crashed"
     leftover.write_text("half a session")
@@ -139,6 +141,7 @@ def test_clear_expired_removes_stale_temporary_files(folder: Path) -> None:
     assert not leftover.exists()
 
 
+@pytest.mark.django_db  # clear_expired() also drops the inventory rows of expired sessions
 def test_other_files_in_the_folder_are_left_alone(folder: Path) -> None:
     (folder / "notes.txt").write_text("keep me")
     SessionStore.clear_expired()

@@ -118,6 +118,7 @@ def test_progress_at_verbosity_2(
     assert f"Deleted {EXPIRED} expired" in output
 
 
+@pytest.mark.django_db
 def test_engine_option(settings: Any, tmp_path: Path) -> None:
     settings.SESSION_FILE_PATH = str(tmp_path)
     output = cleanup("--engine", "sessionkit.backends.file")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
+from freezegun import freeze_time
 
 from sessionkit import inventory
-from sessionkit.keys import session_id
+from sessionkit.keys import public_id, stored_key
 from sessionkit.models import SessionRecord
 from sessionkit.signals import session_ip_changed, session_user_agent_changed
 from sessionkit.templating import SessionView
@@ -32,7 +34,7 @@ def signed_in(agent: str, address: str = "127.0.0.1") -> Client:
 
 
 def sid(browser: Client) -> str:
-    return session_id(browser.cookies[COOKIE].value)
+    return public_id(stored_key(browser.cookies[COOKIE].value))
 
 
 def test_three_sessions_end_one_then_all_others(engine: Any, reader: User) -> None:
@@ -135,7 +137,8 @@ def test_ip_storage_can_be_switched_off_and_proxies_trusted(reader: User, settin
     assert SessionRecord.objects.get(pk=sid(browser)).ip_address is None
     settings.SESSIONKIT_STORE_IP = True
     settings.SESSIONKIT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
-    proxied = Client(HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1")
+    settings.SESSIONKIT_TRUSTED_PROXIES = 2  # the second appended 10.0.0.1, the first's address
+    proxied = Client(HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.7, 10.0.0.1")
     proxied.get("/page/")
     proxied.post("/sign-in/", {"username": "reader"})
     assert SessionRecord.objects.get(pk=sid(proxied)).ip_address == "203.0.113.7"
@@ -150,3 +153,55 @@ def test_template_fields(rf: RequestFactory) -> None:
     view = SessionView(request)
     assert (view.user_agent, view.ip_address, view.user_id) == ("Firefox", "192.0.2.1", "7")
     assert view["user_id"] == "7"
+
+
+def test_signed_out_everywhere_over_asgi_too(engine: Any, reader: User) -> None:
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    first = signed_in("First")
+    other = AsyncClient()
+    other.cookies[COOKIE] = signed_in("Second").cookies[COOKIE].value
+
+    async def whoami() -> Any:
+        return (await other.get("/whoami/")).json()["authenticated"]
+
+    assert async_to_sync(whoami)() is True
+    assert first.post("/sessionkit/sessions/end/", {"others": "1"}).status_code == 302
+    assert async_to_sync(whoami)() is False
+
+
+def test_a_session_missing_from_the_inventory_is_ended_before_its_view_runs(
+    engine: Any, reader: User
+) -> None:
+    hidden = signed_in("Hidden")
+    SessionRecord.objects.filter(pk=sid(hidden)).delete()  # as if its write had failed
+    visible = signed_in("Visible")
+    visible.post("/sessionkit/sessions/end/", {"others": "1"})
+    # Its note says the row is there, so the cutoff is checked at its next refresh.
+    with freeze_time(timedelta(seconds=301), tick=True):
+        assert hidden.get("/whoami/").json()["authenticated"] is False
+    assert visible.get("/whoami/").json()["authenticated"] is True
+
+
+@pytest.mark.parametrize("value", ["", "not-an-id", "a" * 32, "g" * 40])
+def test_ending_refuses_what_is_not_a_public_id_of_yours(reader: User, value: str) -> None:
+    browser = signed_in("Browser")
+    assert browser.post("/sessionkit/sessions/end/", {"session_id": value}).status_code == 400
+    key = browser.cookies[COOKIE].value
+    refused = browser.post("/sessionkit/sessions/end/", {"session_id": key})
+    assert refused.status_code == 400, "a cookie key is not a public id"
+    assert browser.get("/whoami/").json()["authenticated"] is True
+
+
+def test_a_session_signed_in_before_the_inventory_knew_it_is_signed_out_too(
+    engine: Any, reader: User
+) -> None:
+    """Signed in without the middleware seeing it (force_login): its sign-in time is unknown,
+    so a sign-out everywhere reaches it."""
+    old = Client()
+    old.force_login(reader)
+    me = signed_in("Firefox")
+    me.post("/sessionkit/sessions/end/", {"others": "1"})
+    assert old.get("/whoami/").json()["authenticated"] is False
+    assert me.get("/whoami/").json()["authenticated"] is True

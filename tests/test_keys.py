@@ -12,7 +12,7 @@ from django.core.cache import caches
 from django.db import connections
 from django.test import Client
 
-from sessionkit.keys import key_hash, session_id, stored_key
+from sessionkit.keys import CookieKey, key_hash, public_id, stored_key
 from tests.routers import SESSION_DB
 
 COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -24,13 +24,14 @@ def hashing(settings: Any) -> None:
 
 
 def test_the_hash_is_a_valid_stored_key(settings: Any) -> None:
-    digest = key_hash("a" * 32)
+    key = CookieKey("a" * 32)
+    digest = key_hash(key)
     assert re.fullmatch(r"[0-9a-f]{40}", digest)
-    assert digest != key_hash("b" * 32)
+    assert digest != key_hash(CookieKey("b" * 32))
+    assert public_id(digest) != digest, "the public id has a purpose of its own"
     settings.SESSIONKIT_HASH_SECRET = "another secret"
-    assert key_hash("a" * 32) != digest
-    assert session_id("a" * 32) == key_hash("a" * 32)
-    assert stored_key("a" * 32) == "a" * 32  # hashing is off by default
+    assert key_hash(key) != digest
+    assert stored_key(key) == key  # hashing is off by default
 
 
 def everything_stored(engine: Any, tmp_path: Path) -> str:
@@ -138,3 +139,39 @@ def test_session_lookup_by_raw_key(hashing: None, settings: Any) -> None:
     store.save()
     assert not Session.objects.filter(pk=store.session_key).exists()
     assert Session.objects.for_key(store.session_key).get().get_decoded() == {"a": 1}
+
+
+MIXUPS = """
+from sessionkit import inventory
+from sessionkit.backends.db import SessionStore
+from sessionkit.keys import CookieKey, PublicId, StoredKey, public_id, stored_key
+
+
+def mixups(cookie: CookieKey, stored: StoredKey, sid: PublicId) -> None:
+    public_id(cookie)
+    stored_key(stored)
+    SessionStore().end(cookie)
+    inventory.end(stored)
+    public_id(stored_key(cookie))
+"""
+
+
+def test_the_type_checker_keeps_the_three_identities_apart(tmp_path: Path) -> None:
+    """mypy (strict, as CI runs it on the package) rejects passing one identity for another."""
+    from mypy import api
+
+    source = tmp_path / "mixups.py"
+    source.write_text(MIXUPS)
+    out, _, status = api.run(
+        [
+            "--config-file",
+            str(Path(__file__).resolve().parent.parent / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "mypy-cache"),
+            str(source),
+        ]
+    )
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    assert status == 1, out
+    assert [int(line.split(":")[1]) for line in errors] == [8, 9, 10, 11], out
+    assert all('"CookieKey"' in line or '"StoredKey"' in line for line in errors), out

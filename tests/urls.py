@@ -17,6 +17,7 @@ urlpatterns = [
     path("memo/", views.memo),
     path("logout/", views.logout),
     path("race/<str:name>/", views.race),
+    path("hold/", views.hold),
     path("sign-in/", views.sign_in),
     path("whoami/", views.whoami),
     path("rotate/", views.rotate),

@@ -102,6 +102,20 @@ def race(request: HttpRequest, name: str) -> HttpResponse:
     return HttpResponse("ok")
 
 
+HOLD: list[tuple[threading.Event, threading.Event]] = []
+"""Set by a test as (loaded, release): a /hold/ request sets ``loaded`` once its session is
+loaded, then waits for ``release`` — a request in flight while the test does something else."""
+
+
+def hold(request: HttpRequest) -> HttpResponse:
+    request.session.get("held")  # make sure the session is loaded
+    if HOLD:
+        loaded, release = HOLD[0]
+        loaded.set()
+        release.wait(timeout=60)
+    return HttpResponse("held")
+
+
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Django's login(), which rotates the session key (cycle_key)."""
     from django.contrib.auth import get_user_model, login

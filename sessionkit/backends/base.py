@@ -16,18 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import Any, ClassVar, TypeVar
 
 from asgiref.sync import sync_to_async
+from django.apps import apps
 from django.conf import settings
-from django.contrib.sessions.backends.base import (
-    VALID_KEY_CHARS,
-    CreateError,
-    SessionBase,
-    UpdateError,
-)
+from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
 from sessionkit.conf import conf
 from sessionkit.exceptions import (
@@ -36,16 +32,23 @@ from sessionkit.exceptions import (
     SessionTooLarge,
     UnserializableSessionValue,
 )
-from sessionkit.keys import stored_key
+from sessionkit.keys import (
+    CookieKey,
+    StoredKey,
+    cookie_key,
+    new_cookie_key,
+    plain_stored_key,
+    stored_key,
+)
 
-__all__ = ["KEY_LENGTH", "CreateError", "Record", "SessionStore", "UpdateError"]
+__all__ = ["CreateError", "Record", "SessionStore", "UpdateError"]
+
+SIGNED_IN_KEYS = ("_auth_user_id", "_sessionkit_inventory")
+"""Session keys that show a session is (or was) signed in: django.contrib.auth's user id, and
+the inventory's note."""
 
 SAVE_ATTEMPTS = 100
 """How often a save re-reads and merges before it gives up (each loss means another save won)."""
-KEY_LENGTH = 32
-MIN_KEY_LENGTH = 8
-MAX_KEY_LENGTH = 40  # the width of Django's session_key column
-_VALID_KEY_CHARS = frozenset(VALID_KEY_CHARS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,24 +85,6 @@ def _backoff(attempt: int) -> float:
     return random.uniform(0, min(0.05, 0.001 * 2**attempt))  # noqa: S311
 
 
-def new_session_key() -> str:
-    """A fresh random key, as Django makes them (32 characters of ``a-z0-9``)."""
-    return get_random_string(KEY_LENGTH, VALID_KEY_CHARS)
-
-
-def is_valid_key(key: object) -> bool:
-    """Whether ``key`` could have been issued by sessionkit or Django.
-
-    Checked before any engine sees a key, so a cookie such as ``../../etc/passwd``, an overlong
-    value or non-ASCII text can never become a path, a cache key or a database lookup.
-    """
-    return (
-        isinstance(key, str)
-        and MIN_KEY_LENGTH <= len(key) <= MAX_KEY_LENGTH
-        and _VALID_KEY_CHARS.issuperset(key)
-    )
-
-
 def from_timestamp(value: float) -> datetime:
     """The datetime for a POSIX timestamp that Django expects: aware, or naive in the current
     time zone with ``USE_TZ = False`` (for the ORM, ``set_expiry`` and templates alike)."""
@@ -118,42 +103,49 @@ class SessionStore(SessionBase):
     """Django's session API built on five storage primitives.
 
     Subclasses implement ``_read``, ``_write``, ``_delete``, ``_exists`` and the class method
-    ``_clear_expired``. Their async twins default to one ``sync_to_async`` hop around the sync
-    primitive, so no blocking I/O runs inside the event loop; an engine whose medium has a
-    native async client overrides them.
+    ``_clear_expired``, all by :class:`~sessionkit.keys.StoredKey`. Their async twins default
+    to one ``sync_to_async`` hop around the sync primitive, so no blocking I/O runs inside the
+    event loop; an engine whose medium has a native async client overrides them.
+
+    Django's API takes the cookie key (``SessionStore(key)``, ``exists(key)``,
+    ``delete(key)``); this class turns it into the stored key once, and only a value that
+    :func:`~sessionkit.keys.cookie_key` accepts ever reaches a store.
     """
 
     create_attempts: ClassVar[int] = 100
     _loaded_version: int | None = None
     _loaded_data: str | None = None
+    _loaded_key: CookieKey | None = None
+    _loaded_anonymous: bool = False
     _adopted: bool = False
     _mergers: dict[str, Callable[[Any], Any]] | None = None
 
     # --- primitives -------------------------------------------------------------------------
 
-    def _read(self, key: str) -> Record | None:
+    def _read(self, key: StoredKey) -> Record | None:
         """The stored record for ``key``, expired or not, or None."""
         raise NotImplementedError
 
     def _write(
-        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+        self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
         """Store ``record`` and return whether the write took effect.
 
         With ``create``, fail (return False) when ``key`` is already taken; without it, fail
         when ``key`` does not exist, so a session ended elsewhere is never brought back.
-        ``expected_version`` is carried for conditional writes; engines may ignore it for now.
+        With ``expected_version``, fail when the stored version is another one.
         """
         raise NotImplementedError
 
-    def _read_current(self, key: str) -> Record | None:
+    def _read_current(self, key: StoredKey) -> Record | None:
         """The record as the source of truth has it now (no cache in between)."""
         return self._read(key)
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: StoredKey) -> None:
+        """Remove ``key`` for good: no later read, fill or save may bring it back."""
         raise NotImplementedError
 
-    def _exists(self, key: str) -> bool:
+    def _exists(self, key: StoredKey) -> bool:
         raise NotImplementedError
 
     @classmethod
@@ -169,27 +161,27 @@ class SessionStore(SessionBase):
         raise NotImplementedError
 
     @delegates_to_sync
-    async def _aread(self, key: str) -> Record | None:
+    async def _aread(self, key: StoredKey) -> Record | None:
         return await sync_to_async(self._read)(key)
 
     @delegates_to_sync
-    async def _aread_current(self, key: str) -> Record | None:
+    async def _aread_current(self, key: StoredKey) -> Record | None:
         return await sync_to_async(self._read_current)(key)
 
     @delegates_to_sync
     async def _awrite(
-        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+        self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
         return await sync_to_async(self._write)(
             key, record, create=create, expected_version=expected_version
         )
 
     @delegates_to_sync
-    async def _adelete(self, key: str) -> None:
+    async def _adelete(self, key: StoredKey) -> None:
         await sync_to_async(self._delete)(key)
 
     @delegates_to_sync
-    async def _aexists(self, key: str) -> bool:
+    async def _aexists(self, key: StoredKey) -> bool:
         return await sync_to_async(self._exists)(key)
 
     @classmethod
@@ -200,16 +192,27 @@ class SessionStore(SessionBase):
     # --- keys -------------------------------------------------------------------------------
 
     def _validate_session_key(self, key: str | None) -> bool:
-        return is_valid_key(key)
+        return cookie_key(key) is not None
 
     def _get_new_session_key(self) -> str:
         # Django asks the store whether each candidate exists (one more round trip per new
         # session). Our create-writes fail atomically on a taken key instead, and create()
         # retries, so a fresh random key is all that is needed here.
-        return new_session_key()
+        return new_cookie_key()
 
     async def _aget_new_session_key(self) -> str:
         return self._get_new_session_key()
+
+    @property
+    def cookie_key(self) -> CookieKey | None:
+        """The session's key as its cookie carries it (None until it has one)."""
+        return cookie_key(self.session_key)
+
+    @property
+    def stored_key(self) -> StoredKey | None:
+        """What the store keeps this session under (None until it has a key)."""
+        key = self.cookie_key
+        return None if key is None else stored_key(key)
 
     # --- encoding ---------------------------------------------------------------------------
 
@@ -249,18 +252,21 @@ class SessionStore(SessionBase):
             )
         return Record(encoded, to_timestamp(expiry), version)
 
-    def _accept(self, record: Record | None) -> dict[str, Any]:
+    def _accept(self, key: CookieKey, record: Record | None) -> dict[str, Any]:
         """The session dictionary for a record just read; forget the key if there is none."""
         if record is None or record.is_expired():
             self._session_key = None
             return {}
         self._loaded_version = record.version
         self._loaded_data = record.data
-        return self.decode(record.data)
+        data = self.decode(record.data)
+        self._loaded_key = key
+        self._loaded_anonymous = not any(name in data for name in SIGNED_IN_KEYS)
+        return data
 
     # --- what sessionkit's middleware adds -------------------------------------------------
 
-    def adopt_key(self, key: str) -> None:
+    def adopt_key(self, key: CookieKey) -> None:
         """Give this new, empty session ``key``; the next save creates it under that key.
 
         The middleware issues a session's key before anything is stored (a client that never
@@ -268,8 +274,8 @@ class SessionStore(SessionBase):
         key the cookie will carry. Never call this with a key that came from a client and was
         not issued and signed by this site: that would be session fixation.
         """
-        if not is_valid_key(key):
-            raise ValueError(f"Not a valid session key: {key!r}")
+        if cookie_key(key) is None:
+            raise ValueError("Not a valid session key.")
         self._session_key = key
         self._adopted = True
         if not hasattr(self, "_session_cache"):
@@ -284,50 +290,61 @@ class SessionStore(SessionBase):
     # --- Django's session API ---------------------------------------------------------------
 
     def load(self) -> dict[str, Any]:
-        key = self.session_key
+        key = self.cookie_key
         if key is None:
             return {}
         stored = stored_key(key)
         record = self._read(stored)
-        if record is None and self._plain_fallback(key, stored):
-            record = self._read(key)
+        if record is None and (plain := self._plain_fallback(key, stored)) is not None:
+            record = self._read(plain)
             if record is not None:  # kept under its plain key before hashing: move it
                 self._write(stored, record, create=True)
-                self._delete(key)
-        return self._accept(record)
+                self._delete(plain)
+        return self._accept(key, record)
 
     async def aload(self) -> dict[str, Any]:
-        key = self.session_key
+        key = self.cookie_key
         if key is None:
             return {}
         stored = stored_key(key)
         record = await self._aread(stored)
-        if record is None and self._plain_fallback(key, stored):
-            record = await self._aread(key)
+        if record is None and (plain := self._plain_fallback(key, stored)) is not None:
+            record = await self._aread(plain)
             if record is not None:
                 await self._awrite(stored, record, create=True)
-                await self._adelete(key)
-        return self._accept(record)
+                await self._adelete(plain)
+        return self._accept(key, record)
 
     @staticmethod
-    def _plain_fallback(key: str, stored: str) -> bool:
-        return stored != key and conf.SESSIONKIT_HASH_KEYS_FALLBACK
+    def _plain_fallback(key: CookieKey, stored: StoredKey) -> StoredKey | None:
+        """Where a session of ``key`` was kept before hashing, while the fallback is on.
+
+        A plain stored key is a cookie key (at most 39 characters) and a hash has 40, so this
+        lookup can only find a record written without hashing: never a hashed record whose
+        name someone sent as a cookie.
+        """
+        plain = plain_stored_key(key)
+        if plain != stored and conf.SESSIONKIT_HASH_KEYS_FALLBACK:
+            return plain
+        return None
 
     def exists(self, session_key: str | None) -> bool:
-        if not is_valid_key(session_key):
+        key = cookie_key(session_key)
+        if key is None:
             return False
-        key: str = session_key  # type: ignore[assignment]
         stored = stored_key(key)
-        return self._exists(stored) or (self._plain_fallback(key, stored) and self._exists(key))
+        plain = self._plain_fallback(key, stored)
+        return self._exists(stored) or (plain is not None and self._exists(plain))
 
     async def aexists(self, session_key: str | None) -> bool:
-        if not is_valid_key(session_key):
+        key = cookie_key(session_key)
+        if key is None:
             return False
-        key: str = session_key  # type: ignore[assignment]
         stored = stored_key(key)
         if await self._aexists(stored):
             return True
-        return self._plain_fallback(key, stored) and await self._aexists(key)
+        plain = self._plain_fallback(key, stored)
+        return plain is not None and await self._aexists(plain)
 
     def create(self) -> None:
         self._adopted = False
@@ -367,7 +384,7 @@ class SessionStore(SessionBase):
         same key changed by both: the later save wins. A session deleted meanwhile raises
         Django's ``UpdateError`` and is never brought back.
         """
-        key = self.session_key
+        key = self.stored_key
         if key is None:
             return self.create()
         if self._adopted and not must_create:
@@ -378,7 +395,6 @@ class SessionStore(SessionBase):
             return None
         # _get_session is SessionBase's lazy loader; django-stubs does not declare it.
         record = self._record_for(self._get_session(no_load=must_create))  # type: ignore[attr-defined]
-        key = stored_key(key)
         if must_create:
             if not self._write(key, record, create=True):
                 raise CreateError
@@ -396,7 +412,7 @@ class SessionStore(SessionBase):
         raise SessionConflict(self._conflict_message())
 
     async def asave(self, must_create: bool = False) -> None:
-        key = self.session_key
+        key = self.stored_key
         if key is None:
             return await self.acreate()
         if self._adopted and not must_create:
@@ -407,7 +423,6 @@ class SessionStore(SessionBase):
             return None
         session = await self._aget_session(no_load=must_create)  # type: ignore[attr-defined]
         record = self._record_for(session)
-        key = stored_key(key)
         if must_create:
             if not await self._awrite(key, record, create=True):
                 raise CreateError
@@ -467,50 +482,64 @@ class SessionStore(SessionBase):
             "saving it in between."
         )
 
-    def _key_to_delete(self, session_key: str | None) -> str | None:
-        if session_key is None:
-            return self.session_key
-        return session_key if is_valid_key(session_key) else None
+    # --- ending a session: one way, whoever asks ----------------------------------------------
+
+    def _to_end(self, session_key: str | None) -> tuple[list[StoredKey], bool]:
+        """The stored keys of the session to end, and whether it may be in the inventory (a
+        session this store loaded without a user can have no row: no query for it)."""
+        key = self.cookie_key if session_key is None else cookie_key(session_key)
+        if key is None:
+            return [], False
+        stored = stored_key(key)
+        plain = self._plain_fallback(key, stored)
+        inventoried = not (key == self._loaded_key and self._loaded_anonymous)
+        return ([stored] if plain is None else [stored, plain]), inventoried
 
     def delete(self, session_key: str | None = None) -> None:
-        if (key := self._key_to_delete(session_key)) is not None:
-            stored = stored_key(key)
-            self._delete(stored)
-            if self._plain_fallback(key, stored):
-                self._delete(key)
+        """End the session (Django's API: a logout's ``flush()`` and ``cycle_key()`` call it)."""
+        keys, inventoried = self._to_end(session_key)
+        for stored in keys:
+            self.end(stored, inventoried=inventoried)
 
     async def adelete(self, session_key: str | None = None) -> None:
-        if (key := self._key_to_delete(session_key)) is not None:
-            stored = stored_key(key)
-            await self._adelete(stored)
-            if self._plain_fallback(key, stored):
-                await self._adelete(key)
+        keys, inventoried = self._to_end(session_key)
+        for stored in keys:
+            await self.aend(stored, inventoried=inventoried)
 
-    def delete_stored(self, stored: str) -> None:
-        """Delete the session kept under ``stored`` (its key, or its hash when hashing is on).
+    def end(self, stored: StoredKey, *, inventoried: bool = True) -> None:
+        """End the session kept under ``stored``: the one way every path ends a session.
 
-        For code that knows a session only by what the store keeps — the inventory ending a
-        session of another browser — and so never needs the key itself.
+        Logout and ``flush()``, ``cycle_key()``, the admin's action, the inventory views and
+        "sign out everywhere" all come here. The store forgets the session for good (cached_db
+        leaves a tombstone in its cache, so no late cache fill brings it back), and the
+        session's row in the inventory of signed-in sessions goes with it.
         """
-        if is_valid_key(stored):
-            self._delete(stored)
+        self._delete(stored)
+        if inventoried:
+            forget_in_inventory(stored)
 
-    async def adelete_stored(self, stored: str) -> None:
-        if is_valid_key(stored):
-            await self._adelete(stored)
+    async def aend(self, stored: StoredKey, *, inventoried: bool = True) -> None:
+        await self._adelete(stored)
+        if inventoried:
+            await sync_to_async(forget_in_inventory)(stored)
 
     @classmethod
     def clear_expired(cls) -> int:  # type: ignore[override]
         """Delete expired sessions and return how many (Django's returns None).
 
         Deletes in batches of ``SESSIONKIT_CLEANUP_BATCH_SIZE``, so that Django's
-        ``clearsessions`` never holds a long lock on a busy table either.
+        ``clearsessions`` never holds a long lock on a busy table either; the inventory rows
+        of expired sessions go too.
         """
-        return cls.delete_expired()
+        count = cls.delete_expired()
+        expired_inventory_rows(dry_run=False)
+        return count
 
     @classmethod
     async def aclear_expired(cls) -> int:  # type: ignore[override]
-        return await cls._aclear_expired(conf.SESSIONKIT_CLEANUP_BATCH_SIZE)
+        count = await cls._aclear_expired(conf.SESSIONKIT_CLEANUP_BATCH_SIZE)
+        await sync_to_async(expired_inventory_rows)(dry_run=False)
+        return count
 
     # --- cleanup ------------------------------------------------------------------------------
 
@@ -528,3 +557,40 @@ class SessionStore(SessionBase):
     def count_expired(cls) -> int:
         """How many expired sessions ``delete_expired`` would delete now."""
         return cls._count_expired()
+
+
+def end_session(stored: StoredKey) -> None:
+    """End the session kept under ``stored`` with the configured ``SESSION_ENGINE``.
+
+    For code that knows a session only by what the store keeps (the admin, the inventory);
+    works with Django's own engines too (they keep sessions under the cookie key).
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    if isinstance(store, SessionStore):
+        store.end(stored)
+    else:
+        store.delete(stored)
+        forget_in_inventory(stored)
+
+
+def forget_in_inventory(stored: StoredKey) -> None:
+    """Drop the inventory row of the session kept under ``stored``, if the inventory is kept.
+
+    The session itself has ended by then; a row left behind (the database did not answer)
+    is logged, is never a way back in, and goes with ``cleanup`` once it expires.
+    """
+    if not (conf.SESSIONKIT_INVENTORY and apps.is_installed("sessionkit")):
+        return
+    from sessionkit.inventory import forget  # the models: only when there is a row to drop
+
+    forget(stored)
+
+
+def expired_inventory_rows(*, dry_run: bool, batch_size: int | None = None) -> int | None:
+    """Delete (or with ``dry_run`` count) the inventory rows of expired sessions; None when
+    no inventory is kept."""
+    if not (conf.SESSIONKIT_INVENTORY and apps.is_installed("sessionkit")):
+        return None
+    from sessionkit.inventory import delete_expired_rows
+
+    return delete_expired_rows(dry_run=dry_run, batch_size=batch_size)

@@ -10,6 +10,7 @@ more before every write and overwrites what another request saved.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -24,12 +25,25 @@ from django.core.cache.backends.redis import RedisCache
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.conf import conf
+from sessionkit.keys import StoredKey
 
 logger = logging.getLogger("sessionkit.backends.cache")
 
 
-def cache_key(session_key: str) -> str:
-    return conf.SESSIONKIT_CACHE_KEY_PREFIX + session_key
+ENDED = "sessionkit:ended"
+"""What cached_db leaves in its cache where a session ended (a tombstone): no later fill or
+write-through may replace it, so a cache can never bring an ended session back."""
+
+
+class Ended:
+    """A tombstone read from a cache."""
+
+
+TOMBSTONE = Ended()
+
+
+def cache_key(stored: StoredKey) -> str:
+    return conf.SESSIONKIT_CACHE_KEY_PREFIX + stored
 
 
 def record_from_cache(value: Any) -> Record | None:
@@ -41,13 +55,18 @@ def record_from_cache(value: Any) -> Record | None:
     return None
 
 
+def entry_from_cache(value: Any) -> Record | Ended | None:
+    return TOMBSTONE if value == ENDED else record_from_cache(value)
+
+
 def cache_value(record: Record) -> tuple[str, float, int]:
     return (record.data, record.expires_at, record.version)
 
 
-def cache_timeout(record: Record) -> int:
-    """Seconds the cache should keep ``record``: until it expires, and at least one."""
-    return max(1, math.ceil(record.expires_at - time.time()))
+def cache_timeout(record: Record, longest: int | None = None) -> int:
+    """Seconds the cache should keep ``record``: until it expires (or ``longest``), at least 1."""
+    seconds = max(1, math.ceil(record.expires_at - time.time()))
+    return seconds if longest is None else min(seconds, longest)
 
 
 class CacheAccess:
@@ -55,12 +74,18 @@ class CacheAccess:
 
     Used for LocMemCache (which lives in one process anyway) and any other backend. A
     conditional update reads, compares the version and writes under a process-wide lock.
+
+    Two sets of operations: ``read``/``create``/``update`` for the cache engine, where the
+    cache is the store; ``entry``/``fill``/``put``/``end`` for cached_db, where it is a copy
+    of the database that must never outlive an ended session.
     """
 
     _lock = threading.Lock()
 
     def __init__(self, cache: BaseCache) -> None:
         self.cache = cache
+
+    # --- the cache as the store ---------------------------------------------------------------
 
     def read(self, key: str) -> Record | None:
         return record_from_cache(self.cache.get(key))
@@ -78,6 +103,31 @@ class CacheAccess:
             self.cache.set(key, cache_value(record), cache_timeout(record))
             return True
 
+    # --- the cache as a copy of the database (cached_db) -----------------------------------
+
+    def entry(self, key: str) -> Record | Ended | None:
+        return entry_from_cache(self.cache.get(key))
+
+    def fill(self, key: str, record: Record, timeout: int) -> None:
+        """Copy a record read from the database, unless the cache holds anything already: a
+        newer record, or a tombstone written since that read."""
+        self.cache.add(key, cache_value(record), timeout)
+
+    def put(self, key: str, record: Record, timeout: int) -> None:
+        """Copy a record just written to the database, unless the cache holds a tombstone or a
+        newer version (a save that won after this one)."""
+        with self._lock:
+            current = self.entry(key)
+            if current is TOMBSTONE or (
+                isinstance(current, Record) and current.version >= record.version
+            ):
+                return
+            self.cache.set(key, cache_value(record), timeout)
+
+    def end(self, key: str, timeout: int) -> None:
+        """Leave a tombstone where the session was."""
+        self.cache.set(key, ENDED, timeout)
+
 
 # Compare-and-set in one round trip: replace the value only if the stored version is the
 # one this request loaded. Returns 1 (written), 0 (saved by someone else), -1 (gone).
@@ -85,6 +135,18 @@ _REDIS_CAS = """
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if string.match(current, '^(%d+)|') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+# cached_db's write-through: never over a tombstone, never over a newer version.
+_REDIS_PUT = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[4] then return 0 end
+if current then
+  local version = tonumber(string.match(current, '^(%d+)|'))
+  if version and version >= tonumber(ARGV[1]) then return 0 end
+end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 """
@@ -120,24 +182,41 @@ class RedisAccess(CacheAccess):
         backend_key, client = self._client(key, write=True)
         if expected_version is None:
             return bool(client.set(backend_key, _raw(record), ex=cache_timeout(record), xx=True))
-        script = _cas_script(client)
         args = [expected_version, _raw(record), cache_timeout(record)]
-        return bool(script(keys=[backend_key], args=args, client=client) == 1)
+        return bool(_script(_REDIS_CAS, client)(keys=[backend_key], args=args) == 1)
+
+    def entry(self, key: str) -> Record | Ended | None:
+        backend_key, client = self._client(key, write=False)
+        value = client.get(backend_key)
+        return TOMBSTONE if value == ENDED.encode() else _parse_raw(value)
+
+    def fill(self, key: str, record: Record, timeout: int) -> None:
+        backend_key, client = self._client(key, write=True)
+        client.set(backend_key, _raw(record), ex=timeout, nx=True)
+
+    def put(self, key: str, record: Record, timeout: int) -> None:
+        backend_key, client = self._client(key, write=True)
+        args = [record.version, _raw(record), timeout, ENDED]
+        _script(_REDIS_PUT, client)(keys=[backend_key], args=args)
+
+    def end(self, key: str, timeout: int) -> None:
+        backend_key, client = self._client(key, write=True)
+        client.set(backend_key, ENDED, ex=timeout)
 
 
-_cas: Any = None
+_scripts: dict[str, Any] = {}
 
 
-def _cas_script(client: Any) -> Any:
-    """The compare-and-set script, made once: it is called with the client to run it on.
+def _script(source: str, client: Any) -> Any:
+    """A Lua script, registered once and run on ``client``.
 
     (Django's RedisCache builds a new client object on every call, so caching per client
     would keep one entry per request.)
     """
-    global _cas
-    if _cas is None:
-        _cas = client.register_script(_REDIS_CAS)
-    return _cas
+    script = _scripts.get(source)
+    if script is None:
+        script = _scripts[source] = client.register_script(source)
+    return functools.partial(script, client=client)
 
 
 def _raw(record: Record) -> bytes:
@@ -177,6 +256,22 @@ class MemcachedAccess(CacheAccess):
             return bool(client.replace(backend_key, value, timeout, noreply=False))
         return client.cas(backend_key, value, expected_version, timeout, noreply=False) is True
 
+    def put(self, key: str, record: Record, timeout: int) -> None:
+        backend_key, client = self._client(key)
+        value = cache_value(record)
+        for _ in range(3):  # another writer between gets and cas: look again
+            current, token = client.gets(backend_key)
+            entry = entry_from_cache(current)
+            if entry is TOMBSTONE or (
+                isinstance(entry, Record) and entry.version >= record.version
+            ):
+                return
+            if token is None:
+                if client.add(backend_key, value, timeout, noreply=False):
+                    return
+            elif client.cas(backend_key, value, token, timeout, noreply=False) is True:
+                return
+
 
 def access_for(cache: BaseCache) -> CacheAccess:
     if isinstance(cache, RedisCache) or type(cache).__module__.startswith("django_redis."):
@@ -194,7 +289,7 @@ class SessionStore(BaseStore):
         self._access = access_for(self._cache)
         super().__init__(session_key)
 
-    def _read(self, key: str) -> Record | None:
+    def _read(self, key: StoredKey) -> Record | None:
         try:
             return self._access.read(cache_key(key))
         except Exception:
@@ -203,16 +298,16 @@ class SessionStore(BaseStore):
             return None
 
     def _write(
-        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+        self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
         if create:
             return self._access.create(cache_key(key), record)
         return self._access.update(cache_key(key), record, expected_version)
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: StoredKey) -> None:
         self._cache.delete(cache_key(key))
 
-    def _exists(self, key: str) -> bool:
+    def _exists(self, key: StoredKey) -> bool:
         return self._cache.has_key(cache_key(key))
 
     expires_itself = True

@@ -3,11 +3,23 @@
 The database is the source of truth; the cache only saves reads. Every cache call is guarded:
 a cache that is down, times out or evicts is logged and the database answers. (Django 5.1+
 guards only the cache write in ``save``; its ``load``, ``exists`` and ``delete`` still raise.)
+
+An ended session stays ended, whatever the cache did:
+
+- ending a session leaves a tombstone in the cache, and a copy read from the database is put
+  into the cache only where nothing is (``add``), a copy just written only over an older
+  version — so a request that read the row before a logout cannot put it back afterwards;
+- a tombstone the cache did not take (it was down or did not answer) is sent again before this
+  process's next cache call, and no copy is kept in the cache longer than
+  ``SESSIONKIT_CACHED_DB_MAX_AGE`` seconds (60) after it was written — the longest another
+  process may still read a session that was ended while the cache did not answer.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -15,21 +27,57 @@ from django.conf import settings
 from django.core.cache import caches
 
 from sessionkit.backends.base import Record
-from sessionkit.backends.cache import cache_key, cache_timeout, cache_value, record_from_cache
+from sessionkit.backends.cache import Ended, access_for, cache_key, cache_timeout
 from sessionkit.backends.db import SessionStore as DBStore
+from sessionkit.conf import conf
+from sessionkit.keys import StoredKey
 
 logger = logging.getLogger("sessionkit.backends.cached_db")
+django_logger = logging.getLogger("django.contrib.sessions")
 
 T = TypeVar("T")
 
 _FAILED = object()
+
+DJANGO_MESSAGES = {
+    "read": "Error reading from cache (%s)",
+    "check": "Error reading from cache (%s)",
+    "fill": "Error saving to cache (%s)",
+    "write": "Error saving to cache (%s)",
+    "end": "Error deleting from cache (%s)",
+}
+"""Messages for ``django.contrib.sessions``'s logger (Django's own, for a failed save)."""
+
+
+class UnsentTombstones:
+    """Tombstones a cache did not take, per cache alias, until it takes them or they no
+    longer matter (the copies they were meant to cover have expired from the cache)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[str, dict[str, float]] = {}
+
+    def add(self, alias: str, name: str, until: float) -> None:
+        with self._lock:
+            self._pending.setdefault(alias, {})[name] = until
+
+    def take(self, alias: str) -> dict[str, float]:
+        if not self._pending.get(alias):  # the usual case: nothing to send, no lock
+            return {}
+        with self._lock:
+            return self._pending.pop(alias, {})
+
+
+unsent = UnsentTombstones()
 
 
 class SessionStore(DBStore):
     """Cached database sessions (``SESSION_ENGINE = "sessionkit.backends.cached_db"``)."""
 
     def __init__(self, session_key: str | None = None) -> None:
-        self._cache = caches[settings.SESSION_CACHE_ALIAS]
+        self._alias = settings.SESSION_CACHE_ALIAS
+        self._cache = caches[self._alias]
+        self._access = access_for(self._cache)
         super().__init__(session_key)
 
     def _guarded(self, action: str, call: Callable[[], T]) -> T | object:
@@ -38,46 +86,64 @@ class SessionStore(DBStore):
             return call()
         except Exception:
             logger.exception(
-                "Session cache %r failed to %s; using the database.",
-                settings.SESSION_CACHE_ALIAS,
-                action,
+                "Session cache %r failed to %s; using the database.", self._alias, action
             )
+            # Also where logging set up for Django's sessions looks, in Django's words.
+            django_logger.exception(DJANGO_MESSAGES[action], self._cache)
             return _FAILED
 
-    def _read(self, key: str) -> Record | None:
+    def _send_unsent_tombstones(self) -> None:
+        now = time.time()
+        for name, until in unsent.take(self._alias).items():
+            if until > now:
+                self._end_in_cache(name, until)
+
+    def _end_in_cache(self, name: str, until: float) -> None:
+        """Leave a tombstone at ``name``; if the cache does not take it, keep it to send again
+        until ``until`` (when every copy it was meant to cover has expired anyway)."""
+        ended = self._guarded(
+            "end", lambda: self._access.end(name, conf.SESSIONKIT_CACHED_DB_MAX_AGE)
+        )
+        if ended is _FAILED:
+            unsent.add(self._alias, name, until)
+
+    def _timeout(self, record: Record) -> int:
+        return cache_timeout(record, conf.SESSIONKIT_CACHED_DB_MAX_AGE)
+
+    def _read(self, key: StoredKey) -> Record | None:
+        self._send_unsent_tombstones()
         name = cache_key(key)
-        cached = self._guarded("read", lambda: self._cache.get(name))
-        if (record := record_from_cache(cached)) is not None:
-            return record
+        cached = self._guarded("read", lambda: self._access.entry(name))
+        if isinstance(cached, Record):
+            return cached
+        if isinstance(cached, Ended):
+            return None
         record = super()._read(key)
         if record is not None and cached is not _FAILED:
-            self._guarded("fill", lambda: self._cache.set(name, *self._entry(record)))
+            self._guarded("fill", lambda: self._access.fill(name, record, self._timeout(record)))
         return record
 
-    def _read_current(self, key: str) -> Record | None:
+    def _read_current(self, key: StoredKey) -> Record | None:
         """After a lost save, the database's record: the cache may be the stale one."""
         return super()._read(key)
 
     def _write(
-        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+        self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
         if not super()._write(key, record, create=create, expected_version=expected_version):
             return False
         name = cache_key(key)
-        self._guarded("write", lambda: self._cache.set(name, *self._entry(record)))
+        self._guarded("write", lambda: self._access.put(name, record, self._timeout(record)))
         return True
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: StoredKey) -> None:
         super()._delete(key)
-        name = cache_key(key)
-        self._guarded("delete", lambda: self._cache.delete(name))
+        self._end_in_cache(cache_key(key), time.time() + conf.SESSIONKIT_CACHED_DB_MAX_AGE)
 
-    def _exists(self, key: str) -> bool:
-        name = cache_key(key)
-        return self._guarded("check", lambda: self._cache.has_key(name)) is True or (
-            super()._exists(key)
-        )
-
-    @staticmethod
-    def _entry(record: Record) -> tuple[tuple[str, float, int], int]:
-        return cache_value(record), cache_timeout(record)
+    def _exists(self, key: StoredKey) -> bool:
+        cached = self._guarded("check", lambda: self._access.entry(cache_key(key)))
+        if isinstance(cached, Record):
+            return True  # as the database's answer: whether it is kept, not whether it expired
+        if isinstance(cached, Ended):
+            return False
+        return super()._exists(key)

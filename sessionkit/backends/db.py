@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 
 from sessionkit.backends.base import Progress, Record, from_timestamp, to_timestamp
 from sessionkit.backends.base import SessionStore as BaseStore
+from sessionkit.keys import StoredKey, public_id
 
 if TYPE_CHECKING:
     from django.contrib.sessions.base_session import AbstractBaseSession
@@ -27,9 +28,9 @@ _UPSERT_VENDORS = frozenset({"postgresql", "sqlite"})
 
 
 @functools.cache
-def has_version(model: type[AbstractBaseSession]) -> bool:
-    """Whether ``model`` has sessionkit's version column (a custom model may not)."""
-    return any(field.name == "version" for field in model._meta.concrete_fields)
+def has_column(model: type[AbstractBaseSession], name: str) -> bool:
+    """Whether ``model`` has sessionkit's column ``name`` (a custom model may not)."""
+    return any(field.name == name for field in model._meta.concrete_fields)
 
 
 class SessionStore(BaseStore):
@@ -49,8 +50,8 @@ class SessionStore(BaseStore):
     def model(self) -> type[AbstractBaseSession]:
         return self.get_model_class()
 
-    def _read(self, key: str) -> Record | None:
-        with_version = has_version(self.model)
+    def _read(self, key: StoredKey) -> Record | None:
+        with_version = has_column(self.model, "version")
         columns = ["session_data", "expire_date"] + (["version"] if with_version else [])
         row = self.model._default_manager.filter(session_key=key).values_list(*columns).first()
         if row is None:
@@ -58,23 +59,25 @@ class SessionStore(BaseStore):
         return Record(row[0], to_timestamp(row[1]), row[2] if with_version else 0)
 
     def _write(
-        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+        self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
         values: dict[str, object] = {
             "session_data": record.data,
             "expire_date": from_timestamp(record.expires_at),
         }
         rows = self.model._default_manager.filter(session_key=key)
-        if has_version(self.model):
+        if has_column(self.model, "version"):
             values["version"] = record.version
             if expected_version is not None:
                 # One conditional statement: no row means deleted or saved by someone else.
                 rows = rows.filter(**{"version": expected_version})
         if create:
+            if has_column(self.model, "public_id"):
+                values["public_id"] = public_id(key)
             return self._insert(key, values)
         return rows.update(**values) == 1
 
-    def _insert(self, key: str, values: dict[str, object]) -> bool:
+    def _insert(self, key: StoredKey, values: dict[str, object]) -> bool:
         """Insert a new row; False when the key is taken. One statement where the vendor allows."""
         model = self.model
         using = router.db_for_write(model)
@@ -105,10 +108,10 @@ class SessionStore(BaseStore):
             cursor.execute(sql, params)
             return bool(cursor.rowcount == 1)
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: StoredKey) -> None:
         self.model._default_manager.filter(session_key=key).delete()
 
-    def _exists(self, key: str) -> bool:
+    def _exists(self, key: StoredKey) -> bool:
         return self.model._default_manager.filter(session_key=key).exists()
 
     @classmethod

@@ -26,9 +26,10 @@ from django.conf import settings
 from django.contrib.sessions.exceptions import InvalidSessionKey
 from django.core.exceptions import ImproperlyConfigured
 
-from sessionkit.backends.base import Progress, Record, is_valid_key
+from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.conf import conf
+from sessionkit.keys import StoredKey, as_stored_key
 
 TEMP_PREFIX = ".sessionkit-tmp-"
 STALE_TEMP_AGE = 3600
@@ -59,14 +60,14 @@ class SessionStore(BaseStore):
         self.file_prefix = conf.SESSIONKIT_FILE_PREFIX
         super().__init__(session_key)
 
-    def _path(self, key: str) -> str:
+    def _path(self, key: StoredKey) -> str:
         # The base class validates keys before they get here; this guards the one place
         # where a key becomes a path against any future caller that forgets.
-        if not is_valid_key(key):
+        if as_stored_key(key) is None:
             raise InvalidSessionKey("Invalid characters in session key")
         return os.path.join(self.storage_path, self.file_prefix + key)
 
-    def _read(self, key: str) -> Record | None:
+    def _read(self, key: StoredKey) -> Record | None:
         try:
             with open(self._path(key), "rb") as session_file:
                 stat = os.fstat(session_file.fileno())
@@ -77,7 +78,7 @@ class SessionStore(BaseStore):
         return Record(data, stat.st_mtime, version)
 
     def _write(
-        self, key: str, record: Record, *, create: bool, expected_version: int | None = None
+        self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
         path = self._path(key)
         fd, temp_path = tempfile.mkstemp(dir=self.storage_path, prefix=TEMP_PREFIX)
@@ -103,14 +104,14 @@ class SessionStore(BaseStore):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp_path)
 
-    def _delete(self, key: str) -> None:
+    def _delete(self, key: StoredKey) -> None:
         path = self._path(key)
         with _locked(path) as current:
             if current is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
 
-    def _exists(self, key: str) -> bool:
+    def _exists(self, key: StoredKey) -> bool:
         return os.path.exists(self._path(key))
 
     @classmethod

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sessionkit.backends.base import SessionStore as SessionkitStore
+from sessionkit.backends.base import expired_inventory_rows
 
 
 def _positive(value: str) -> int:
@@ -59,14 +60,24 @@ class Command(BaseCommand):
             store_class = import_module(path).SessionStore
         except (ImportError, AttributeError) as exc:
             raise CommandError(f"Cannot use session engine {path!r}: {_one_line(exc)}") from exc
-        started = time.monotonic()
         try:
             summary = self._run(path, store_class, options)
         except Exception as exc:
             raise CommandError(f"cleanup failed for {path}: {_one_line(exc)}") from exc
-        self.stdout.write(f"{summary} in {time.monotonic() - started:.2f} s.")
+        self.stdout.write(summary)
 
     def _run(self, path: str, store_class: Any, options: dict[str, Any]) -> str:
+        started = time.monotonic()
+        summary = f"{self._sessions(path, store_class, options)} in "
+        summary += f"{time.monotonic() - started:.2f} s."
+        rows = expired_inventory_rows(dry_run=options["dry_run"], batch_size=options["batch_size"])
+        if rows is None:
+            return summary
+        verb = "Would delete" if options["dry_run"] else "Deleted"
+        plural = "" if rows == 1 else "s"
+        return f"{summary} {verb} {rows:,} inventory row{plural} of expired sessions."
+
+    def _sessions(self, path: str, store_class: Any, options: dict[str, Any]) -> str:
         if not (isinstance(store_class, type) and issubclass(store_class, SessionkitStore)):
             if options["dry_run"]:
                 raise ValueError(f"{path} is not a sessionkit engine; it cannot count")
