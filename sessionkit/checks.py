@@ -10,6 +10,7 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 ENGINE_PREFIX = "sessionkit.backends."
 DJANGO_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
@@ -81,6 +82,39 @@ def check_installed_for_db(
             id="sessionkit.E004",
         )
     ]
+
+
+@register(Tags.caches)
+def check_redis(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    uses_redis = _engine() == "sessionkit.backends.redis" or (
+        _engine() == "sessionkit.backends.cached_db"
+        and getattr(settings, "SESSIONKIT_CACHED_DB_CACHE", "django") == "redis"
+    )
+    if not uses_redis:
+        return []
+    try:
+        from sessionkit.backends.redis import Config
+    except ImportError as exc:
+        return [
+            Error(
+                f"The Redis engine needs redis-py, which does not import ({exc}).",
+                hint='pip install "django-sessionkit[redis]" (redis and hiredis).',
+                id="sessionkit.E006",
+            )
+        ]
+    try:
+        Config.parse(getattr(settings, "SESSIONKIT_REDIS", None))
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Set SESSIONKIT_REDIS to {'URL': 'redis://host:6379/0'}, "
+                "{'CLUSTER': ['host:port', ...]} or {'SENTINELS': [('host', 26379)], "
+                "'SERVICE': 'mymaster'}.",
+                id="sessionkit.E006",
+            )
+        ]
+    return []
 
 
 @register(Tags.compatibility)

@@ -11,6 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 @functools.lru_cache(maxsize=8)
@@ -84,6 +85,18 @@ class Settings:
         the longest another process may read a session from the cache after it was ended
         while the cache did not answer."""
         return max(1, int(getattr(settings, "SESSIONKIT_CACHED_DB_MAX_AGE", 60)))
+
+    @property
+    def SESSIONKIT_CACHED_DB_CACHE(self) -> str:
+        """cached_db's cache: ``"django"`` (the cache ``SESSION_CACHE_ALIAS`` names) or
+        ``"redis"`` (the client of ``SESSIONKIT_REDIS``: one server, Sentinel or Cluster)."""
+        value = str(getattr(settings, "SESSIONKIT_CACHED_DB_CACHE", "django"))
+        if value not in ("django", "redis"):
+            raise ImproperlyConfigured(
+                f"SESSIONKIT_CACHED_DB_CACHE is {value!r}; it must be 'django' (the cache "
+                "SESSION_CACHE_ALIAS names) or 'redis' (the client of SESSIONKIT_REDIS)."
+            )
+        return value
 
     @property
     def SESSIONKIT_CLEANUP_BATCH_SIZE(self) -> int:

@@ -34,7 +34,7 @@ from django.utils.http import http_date
 from sessionkit import consent, inventory, pending
 from sessionkit.backends.base import from_timestamp, to_timestamp
 from sessionkit.conf import conf
-from sessionkit.exceptions import SessionStoreUnavailable, SessionTooLarge
+from sessionkit.exceptions import SessionConflict, SessionStoreUnavailable, SessionTooLarge
 from sessionkit.keys import new_cookie_key, transient_public_id
 from sessionkit.tracking import Figures, PageView, begin, finish
 from sessionkit.visit import FIGURES_KEY, FLASH_KEY, Visit, attach
@@ -46,7 +46,12 @@ logger = logging.getLogger("sessionkit.middleware")
 
 def _store_errors() -> tuple[type[BaseException], ...]:
     """What a session store that is down or unreachable raises."""
-    errors: list[type[BaseException]] = [DatabaseError, OSError, SessionStoreUnavailable]
+    errors: list[type[BaseException]] = [
+        DatabaseError,
+        OSError,
+        SessionStoreUnavailable,
+        SessionConflict,
+    ]
     try:
         from redis.exceptions import RedisError
 

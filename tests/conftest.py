@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
-from tests import services
+from tests import redis_topologies, services
 from tests.routers import SESSION_DB
 from tests.servers import (
     OWN_MEMCACHED_PORT,
     OWN_REDIS_PORT,
     Server,
+    answers,
+    need_binary,
     own_server,
     redis_command,
 )
@@ -27,6 +29,9 @@ class Engine:
     cache: str | None = None
     db: str | None = None
     services: tuple[str, ...] = ()
+    redis: str | None = None
+    """The Redis topology of sessionkit.backends.redis (and cached_db on its client):
+    ``single``, ``sentinel`` or ``cluster``."""
 
     @property
     def path(self) -> str:
@@ -35,7 +40,9 @@ class Engine:
     @property
     def label(self) -> str:
         """E.g. ``cached_db/redis+postgres``."""
-        where = "+".join(part for part in (self.cache, self.db) if part)
+        cache = f"redis-{self.redis}" if self.name == "cached_db" and self.redis else self.cache
+        topology = self.redis if self.name == "redis" else None
+        where = "+".join(part for part in (cache, self.db, topology) if part)
         return f"{self.name}/{where}" if where else self.name
 
     @property
@@ -63,6 +70,10 @@ ENGINES = [
         "cached_db-redis-postgres",
         Engine("cached_db", cache="redis", db="postgres", services=("redis", "postgres")),
     ),
+    _engine("redis-single", Engine("redis", redis="single", services=("redis",))),
+    _engine("redis-sentinel", Engine("redis", redis="sentinel")),
+    _engine("redis-cluster", Engine("redis", redis="cluster")),
+    _engine("cached_db-redis-cluster-sqlite", Engine("cached_db", db="default", redis="cluster")),
 ]
 
 
@@ -82,6 +93,9 @@ def engine(request: pytest.FixtureRequest, settings: Any, tmp_path: Any) -> Iter
     settings.SESSION_ENGINE = case.path
     settings.SESSION_CACHE_ALIAS = case.cache or "default"
     settings.SESSION_FILE_PATH = str(tmp_path)
+    if case.redis is not None:
+        settings.SESSIONKIT_REDIS = redis_setting(request, case.redis)
+        settings.SESSIONKIT_CACHED_DB_CACHE = "redis"
     token = SESSION_DB.set(case.db or "default")
     try:
         yield case
@@ -92,6 +106,46 @@ def engine(request: pytest.FixtureRequest, settings: Any, tmp_path: Any) -> Iter
 @pytest.fixture
 def store_class(engine: Engine) -> Any:
     return engine.store_class
+
+
+def redis_setting(request: pytest.FixtureRequest, topology: str) -> dict[str, Any]:
+    """``SESSIONKIT_REDIS`` for a topology: the shared server, Sentinel set or Cluster."""
+    if topology == "single":
+        host, port = services.REDIS
+        return {"URL": f"redis://{host}:{port}/13"}
+    if topology == "sentinel":
+        sentinel = request.getfixturevalue("shared_redis_sentinel")
+        return {"SENTINELS": sentinel.sentinels, "SERVICE": redis_topologies.SERVICE}
+    cluster = request.getfixturevalue("shared_redis_cluster")
+    return {"CLUSTER": cluster.nodes}
+
+
+def _shared(topology: Any, ports: tuple[int, ...]) -> Iterator[Any]:
+    """A topology that answers already (.ci/run started it), or one started for this run."""
+    if all(answers(port) for port in ports):
+        yield topology
+        return
+    if any(answers(port) for port in ports):
+        pytest.fail(f"Some of the ports {ports} are taken, but not by a whole {topology.name}")
+    need_binary("redis-server")
+    need_binary("redis-cli")
+    topology.start()
+    try:
+        yield topology
+    finally:
+        topology.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_redis_cluster() -> Iterator[redis_topologies.Cluster]:
+    """A Redis Cluster of 3 primaries and 3 replicas (ports 7000-7005)."""
+    yield from _shared(redis_topologies.shared_cluster(), redis_topologies.SHARED_CLUSTER_PORTS)
+
+
+@pytest.fixture(scope="session")
+def shared_redis_sentinel() -> Iterator[redis_topologies.SentinelSet]:
+    """A primary, a replica and three Sentinels (ports 6390, 6391, 26390-26392)."""
+    yield from _shared(redis_topologies.shared_sentinel(), redis_topologies.SHARED_SENTINEL_PORTS)
 
 
 def public_id_of(cookie: str) -> str:

@@ -8,6 +8,7 @@ fine; I/O that shows up here would stall every other request of an ASGI server.
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from typing import Any
 
@@ -38,12 +39,20 @@ def _is_import(event: str, args: Any) -> bool:
     return event == "open" and str(args[0]).endswith((".py", ".pyc"))
 
 
+def _is_non_blocking(event: str, args: Any) -> bool:
+    """A socket call on a non-blocking socket: how an async client (redis.asyncio) does I/O
+    in the event loop without stalling it."""
+    sock = args[0] if event.startswith("socket.") and args else None
+    return isinstance(sock, socket.socket) and not sock.getblocking()
+
+
 def _audit(event: str, args: Any) -> None:
     if (
         _seen is not None
         and event in BLOCKING_EVENTS
         and asyncio._get_running_loop()
         and not _is_import(event, args)
+        and not _is_non_blocking(event, args)
     ):
         _seen.append((event, args))
 

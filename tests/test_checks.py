@@ -83,3 +83,23 @@ def test_djangos_middleware_alone_is_fine() -> None:
 
 def test_admin_accepts_our_middleware() -> None:
     assert "admin.E410" not in {m.id for m in run_checks()}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, {}, {"CLUSTER": ["no-port"]}, {"SENTINELS": [("h", 1)]}],
+    ids=["missing", "empty", "bad-node", "no-service"],
+)
+def test_redis_engine_without_a_usable_setting(settings: Any, value: Any) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.redis"
+    if value is not None:
+        settings.SESSIONKIT_REDIS = value
+    assert sessionkit_ids() == ["sessionkit.E006"]
+    settings.SESSIONKIT_REDIS = {"URL": "redis://127.0.0.1:6379/0"}
+    assert sessionkit_ids() == []
+
+
+def test_cached_db_on_the_redis_client_needs_the_setting(settings: Any) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
+    settings.SESSIONKIT_CACHED_DB_CACHE = "redis"
+    assert sessionkit_ids() == ["sessionkit.E006"]

@@ -61,7 +61,7 @@ def cleanup(*args: str) -> str:
 
 def test_deletes_exactly_the_expired(engine: Any, store_class: Any, settings: Any) -> None:
     if store_class.expires_itself:
-        assert "the cache expires sessions by itself" in cleanup()
+        assert "its store expires sessions by itself" in cleanup()
         return
     expired, live = populate(store_class, settings)
     output = cleanup()

@@ -58,6 +58,15 @@ def everything_stored(engine: Any, tmp_path: Path) -> str:
             value = raw.get(name)
             if isinstance(value, bytes):
                 parts.append(value.decode("latin-1"))
+    if engine.redis is not None:
+        from sessionkit.backends import redis as redis_engine
+
+        client = redis_engine.connections().sync()
+        for name in client.scan_iter(match="*", count=1000):
+            parts.append(name.decode("latin-1"))
+            value = client.get(name)
+            if isinstance(value, bytes):
+                parts.append(value.decode("latin-1"))
     if engine.cache == "locmem":
         cache = caches["locmem"]
         for name, value in list(cache._cache.items()):

@@ -8,6 +8,7 @@ from tests import views
 urlpatterns = [
     path("", views.show, name="show"),
     path("set/", views.set_value, name="set"),
+    path("put/<str:name>/<str:value>/", views.put),
     re_path(r"^page/(?P<rest>.*)$", views.figures, name="page"),
     path("redirect/", views.redirect),
     path("boom/", views.boom),

@@ -26,6 +26,12 @@ def set_value(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"key": request.session.session_key, "data": _custom(request)})
 
 
+def put(request: HttpRequest, name: str, value: str) -> HttpResponse:
+    """Set one value; the path names it, so a log line about this request names it too."""
+    request.session[name] = value
+    return JsonResponse({"key": request.session.session_key, "data": _custom(request)})
+
+
 def figures(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Every field of the template object, as the context processor gives it."""
     session = session_context(request)["session"]

@@ -22,6 +22,7 @@ from django.core.cache import BaseCache, caches
 from django.core.cache.backends.memcached import PyMemcacheCache
 from django.core.cache.backends.redis import RedisCache
 
+from sessionkit.backends import redis_records
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.conf import conf
@@ -32,7 +33,8 @@ logger = logging.getLogger("sessionkit.backends.cache")
 
 ENDED = "sessionkit:ended"
 """What cached_db leaves in its cache where a session ended (a tombstone): no later fill or
-write-through may replace it, so a cache can never bring an ended session back."""
+write-through may replace it, so a cache can never bring an ended session back. (On Redis,
+``redis_records.ENDED``.)"""
 
 
 class Ended:
@@ -85,6 +87,9 @@ class CacheAccess:
     def __init__(self, cache: BaseCache) -> None:
         self.cache = cache
 
+    def __str__(self) -> str:
+        return str(self.cache)  # as Django's cached_db names its cache in log messages
+
     # --- the cache as the store ---------------------------------------------------------------
 
     def read(self, key: str) -> Record | None:
@@ -129,29 +134,6 @@ class CacheAccess:
         self.cache.set(key, ENDED, timeout)
 
 
-# Compare-and-set in one round trip: replace the value only if the stored version is the
-# one this request loaded. Returns 1 (written), 0 (saved by someone else), -1 (gone).
-_REDIS_CAS = """
-local current = redis.call('GET', KEYS[1])
-if not current then return -1 end
-if string.match(current, '^(%d+)|') ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1
-"""
-
-# cached_db's write-through: never over a tombstone, never over a newer version.
-_REDIS_PUT = """
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[4] then return 0 end
-if current then
-  local version = tonumber(string.match(current, '^(%d+)|'))
-  if version and version >= tonumber(ARGV[1]) then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1
-"""
-
-
 class RedisAccess(CacheAccess):
     """Django's RedisCache and django-redis, through their Redis client.
 
@@ -172,36 +154,38 @@ class RedisAccess(CacheAccess):
 
     def read(self, key: str) -> Record | None:
         backend_key, client = self._client(key, write=False)
-        return _parse_raw(client.get(backend_key))
+        return redis_records.loads(client.get(backend_key))
 
     def create(self, key: str, record: Record) -> bool:
         backend_key, client = self._client(key, write=True)
-        return bool(client.set(backend_key, _raw(record), ex=cache_timeout(record), nx=True))
+        value = redis_records.dumps(record)
+        return bool(client.set(backend_key, value, ex=cache_timeout(record), nx=True))
 
     def update(self, key: str, record: Record, expected_version: int | None) -> bool:
         backend_key, client = self._client(key, write=True)
         if expected_version is None:
-            return bool(client.set(backend_key, _raw(record), ex=cache_timeout(record), xx=True))
-        args = [expected_version, _raw(record), cache_timeout(record)]
-        return bool(_script(_REDIS_CAS, client)(keys=[backend_key], args=args) == 1)
+            value = redis_records.dumps(record)
+            return bool(client.set(backend_key, value, ex=cache_timeout(record), xx=True))
+        args = [expected_version, redis_records.dumps(record), cache_timeout(record)]
+        return bool(_script(redis_records.CAS, client)(keys=[backend_key], args=args) == 1)
 
     def entry(self, key: str) -> Record | Ended | None:
         backend_key, client = self._client(key, write=False)
         value = client.get(backend_key)
-        return TOMBSTONE if value == ENDED.encode() else _parse_raw(value)
+        return TOMBSTONE if value == redis_records.ENDED else redis_records.loads(value)
 
     def fill(self, key: str, record: Record, timeout: int) -> None:
         backend_key, client = self._client(key, write=True)
-        client.set(backend_key, _raw(record), ex=timeout, nx=True)
+        client.set(backend_key, redis_records.dumps(record), ex=timeout, nx=True)
 
     def put(self, key: str, record: Record, timeout: int) -> None:
         backend_key, client = self._client(key, write=True)
-        args = [record.version, _raw(record), timeout, ENDED]
-        _script(_REDIS_PUT, client)(keys=[backend_key], args=args)
+        args = [record.version, redis_records.dumps(record), timeout, redis_records.ENDED]
+        _script(redis_records.PUT, client)(keys=[backend_key], args=args)
 
     def end(self, key: str, timeout: int) -> None:
         backend_key, client = self._client(key, write=True)
-        client.set(backend_key, ENDED, ex=timeout)
+        client.set(backend_key, redis_records.ENDED, ex=timeout)
 
 
 _scripts: dict[str, Any] = {}
@@ -217,20 +201,6 @@ def _script(source: str, client: Any) -> Any:
     if script is None:
         script = _scripts[source] = client.register_script(source)
     return functools.partial(script, client=client)
-
-
-def _raw(record: Record) -> bytes:
-    return b"%d|%r|%s" % (record.version, record.expires_at, record.data.encode("ascii"))
-
-
-def _parse_raw(value: Any) -> Record | None:
-    if not isinstance(value, bytes):
-        return None
-    try:
-        version, expires_at, data = value.split(b"|", 2)
-        return Record(data.decode("ascii"), float(expires_at), int(version))
-    except ValueError:
-        return None
 
 
 class MemcachedAccess(CacheAccess):

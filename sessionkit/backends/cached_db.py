@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import caches
 
 from sessionkit.backends.base import Record
-from sessionkit.backends.cache import Ended, access_for, cache_key, cache_timeout
+from sessionkit.backends.cache import CacheAccess, Ended, access_for, cache_key, cache_timeout
 from sessionkit.backends.db import SessionStore as DBStore
 from sessionkit.conf import conf
 from sessionkit.keys import StoredKey
@@ -75,9 +75,15 @@ class SessionStore(DBStore):
     """Cached database sessions (``SESSION_ENGINE = "sessionkit.backends.cached_db"``)."""
 
     def __init__(self, session_key: str | None = None) -> None:
-        self._alias = settings.SESSION_CACHE_ALIAS
-        self._cache = caches[self._alias]
-        self._access = access_for(self._cache)
+        self._access: CacheAccess
+        if conf.SESSIONKIT_CACHED_DB_CACHE == "redis":
+            from sessionkit.backends.redis import RedisAccess
+
+            self._alias = "SESSIONKIT_REDIS"
+            self._access = RedisAccess()
+        else:
+            self._alias = settings.SESSION_CACHE_ALIAS
+            self._access = access_for(caches[self._alias])
         super().__init__(session_key)
 
     def _guarded(self, action: str, call: Callable[[], T]) -> T | object:
@@ -89,7 +95,7 @@ class SessionStore(DBStore):
                 "Session cache %r failed to %s; using the database.", self._alias, action
             )
             # Also where logging set up for Django's sessions looks, in Django's words.
-            django_logger.exception(DJANGO_MESSAGES[action], self._cache)
+            django_logger.exception(DJANGO_MESSAGES[action], self._access)
             return _FAILED
 
     def _send_unsent_tombstones(self) -> None:

@@ -84,7 +84,7 @@ class Command(BaseCommand):
             store_class.clear_expired()
             return f"Cleared expired sessions with {path} (it does not say how many)"
         if store_class.expires_itself:
-            return f"Nothing to do for {path}: the cache expires sessions by itself"
+            return f"Nothing to do for {path}: its store expires sessions by itself"
         if options["dry_run"]:
             count = store_class.count_expired()
             return f"Would delete {count:,} expired sessions from {path} (dry run)"
