@@ -25,10 +25,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from sessionkit.backends.base import end_session, from_timestamp
+from sessionkit.backends.base import end_session
 from sessionkit.conf import conf
 from sessionkit.keys import as_public_id, as_stored_key
 from sessionkit.models import Session
+from sessionkit.timestamps import from_timestamp
 from sessionkit.tracking import Figures
 from sessionkit.visit import FIGURES_KEY
 

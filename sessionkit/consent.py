@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponseBase
 
+from sessionkit import cookies
 from sessionkit.conf import conf
-from sessionkit.visit import visit_of
 
 
 def required() -> bool:
@@ -27,30 +26,26 @@ def given(request: HttpRequest) -> bool:
 
 def grant(request: HttpRequest, response: HttpResponseBase) -> None:
     """Permit sessions for this visitor from their next request on."""
-    response.set_cookie(
+    cookies.set_cookie(
+        response,
         conf.SESSIONKIT_CONSENT_COOKIE_NAME,
         "1",
-        max_age=conf.SESSIONKIT_CONSENT_COOKIE_AGE,
-        path=settings.SESSION_COOKIE_PATH,
-        domain=settings.SESSION_COOKIE_DOMAIN,
-        secure=settings.SESSION_COOKIE_SECURE,
+        conf.SESSIONKIT_CONSENT_COOKIE_AGE,
         httponly=True,
-        samesite=settings.SESSION_COOKIE_SAMESITE,
     )
 
 
 def revoke(request: HttpRequest, response: HttpResponseBase) -> None:
-    """Withdraw permission: delete the stored session and the visitor's cookies."""
+    """Withdraw permission: end the stored session and delete the visitor's cookies (the
+    middleware sees the consent cookie go, and deletes the session's)."""
     request.session.flush()
-    visit = visit_of(request)
-    if visit is not None:
-        visit.revoked = True
-    response.delete_cookie(
-        conf.SESSIONKIT_CONSENT_COOKIE_NAME,
-        path=settings.SESSION_COOKIE_PATH,
-        domain=settings.SESSION_COOKIE_DOMAIN,
-        samesite=settings.SESSION_COOKIE_SAMESITE,
-    )
+    cookies.delete_cookie(response, conf.SESSIONKIT_CONSENT_COOKIE_NAME)
+
+
+def revoked(response: HttpResponseBase) -> bool:
+    """Whether ``response`` withdraws the permission (it deletes the consent cookie)."""
+    morsel = response.cookies.get(conf.SESSIONKIT_CONSENT_COOKIE_NAME)
+    return morsel is not None and morsel["max-age"] == 0
 
 
 class TransientSession(SessionBase):

@@ -19,187 +19,30 @@ next request when the row is missing, within ``SESSIONKIT_INVENTORY_INTERVAL`` o
 
 from __future__ import annotations
 
-import enum
-import hashlib
-import ipaddress
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from sessionkit import signals
-from sessionkit.backends.base import end_session, from_timestamp
+from sessionkit.backends.base import end_session
 from sessionkit.conf import conf
-from sessionkit.keys import PublicId, StoredKey, as_public_id, as_stored_key, public_id
+from sessionkit.inventory_note import (
+    NOTE_KEY,
+    Note,
+    Outcome,
+    Sync,
+)
+from sessionkit.keys import PublicId, StoredKey, as_stored_key, public_id
 from sessionkit.models import SessionRecord, SignOut
-
-NOTE_KEY = "_sessionkit_inventory"
-"""The reserved session key of the inventory's note about this session (see :class:`Note`)."""
-USER_KEY = "_auth_user_id"  # django.contrib.auth's SESSION_KEY
-MAX_USER_AGENT_LENGTH = 300
+from sessionkit.timestamps import from_timestamp
 
 logger = logging.getLogger("sessionkit.inventory")
-
-
-# --- what is stored about the client -----------------------------------------------------------
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's IP address, or None when unknown or ``SESSIONKIT_STORE_IP`` is off.
-
-    Behind proxies, set ``SESSIONKIT_IP_HEADER`` to the header they append to (for example
-    ``"HTTP_X_FORWARDED_FOR"``) and ``SESSIONKIT_TRUSTED_PROXIES`` to how many of them there
-    are: each appends the address it was connected from, so the client's address is that many
-    entries from the right. Anything left of it was written by the client and is not believed.
-    """
-    if not conf.SESSIONKIT_STORE_IP:
-        return None
-    header = conf.SESSIONKIT_IP_HEADER
-    if header is None:
-        return parse_address(request.META.get("REMOTE_ADDR"))
-    hops = str(request.META.get(header, "")).split(",")
-    trusted = conf.SESSIONKIT_TRUSTED_PROXIES
-    return parse_address(hops[-trusted]) if 0 < trusted <= len(hops) else None
-
-
-def parse_address(value: object) -> str | None:
-    """``value`` as a normalised IP address (a port or IPv6 zone dropped), or None."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
-        text = text[1 : text.index("]")]
-    elif text.count(":") == 1:  # 203.0.113.9:51234
-        text = text.split(":")[0]
-    try:
-        return str(ipaddress.ip_address(text.split("%")[0]))
-    except ValueError:
-        return None
-
-
-def user_agent(request: HttpRequest) -> str:
-    """The client's user agent, without control characters, at most 300 characters."""
-    text = str(request.headers.get("user-agent", ""))
-    return "".join(ch for ch in text if ch.isprintable())[:MAX_USER_AGENT_LENGTH]
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
-# --- the note inside the session, and the decision to write (no I/O) --------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """What the inventory knows about one signed-in session, kept inside it."""
-
-    user_id: str
-    signed_in: float
-    """When the session signed in (shown as "signed in"; kept across key rotations)."""
-    epoch: float
-    """Sign-outs everywhere from before this moment end the session; 0 when unknown."""
-    synced: PublicId | None = None
-    """The row last written for the session (None: not yet, or the write failed)."""
-    ip: str | None = None
-    agent: str = ""
-    """A digest of the user agent, as written."""
-    synced_at: float = 0.0
-
-    def dump(self) -> list[Any]:
-        return [
-            self.user_id,
-            self.signed_in,
-            self.epoch,
-            self.synced,
-            self.ip,
-            self.agent,
-            self.synced_at,
-        ]
-
-    @classmethod
-    def load(cls, raw: Any) -> Note | None:
-        try:
-            user_id, signed_in, epoch, synced, ip, agent, synced_at = raw
-            return cls(
-                str(user_id),
-                float(signed_in),
-                float(epoch),
-                as_public_id(synced),
-                None if ip is None else str(ip),
-                str(agent),
-                float(synced_at),
-            )
-        except (TypeError, ValueError):
-            return None
-
-
-@dataclass(frozen=True, slots=True)
-class Sync:
-    """A write the inventory needs, decided without I/O; done by :func:`apply`."""
-
-    session_id: PublicId
-    store_key: StoredKey
-    note: Note
-    """The note to keep once the row is written."""
-    previous: Note | None
-    """The note as it was (None for a session new to the inventory)."""
-    user_agent: str
-    expire_date: Any
-
-
-class Outcome(enum.Enum):
-    WRITTEN = "written"
-    SIGNED_OUT = "signed out"
-    """The user signed out everywhere after this session signed in: end it."""
-    FAILED = "failed"
-
-
-def needs_sync(
-    request: HttpRequest, session: SessionBase, *, now: float, signing_in: bool = False
-) -> Sync | None:
-    """The inventory write this signed-in session needs now, if any (most requests: none).
-
-    ``signing_in``: the user id appeared or changed during this request (a sign-in), so the
-    session signed in now; a session found signed in without a note signed in at an unknown
-    time (before the inventory knew it), which sign-outs everywhere treat as long ago.
-    """
-    if not conf.SESSIONKIT_INVENTORY:
-        return None
-    user_id = session.get(USER_KEY)
-    stored = as_stored_key(getattr(session, "stored_key", session.session_key))
-    if user_id is None or stored is None:
-        return None
-    sid = public_id(stored)
-    ip, agent = client_ip(request), user_agent(request)
-    note = Note.load(session.get(NOTE_KEY))
-    if note is not None and note.user_id == str(user_id) and not signing_in:
-        if (
-            note.synced == sid
-            and note.ip == ip
-            and note.agent == _digest(agent)
-            and now - note.synced_at < conf.SESSIONKIT_INVENTORY_INTERVAL
-        ):
-            return None
-        kept = note
-    else:
-        kept = Note(str(user_id), signed_in=now, epoch=now if signing_in else 0.0)
-    wanted = replace(kept, synced=sid, ip=ip, agent=_digest(agent), synced_at=now)
-    return Sync(sid, stored, wanted, note, agent, session.get_expiry_date())
-
-
-def record(session: SessionBase, sync: Sync, outcome: Outcome) -> None:
-    """Keep in the session what was written (or, if the write failed, that it was not)."""
-    if outcome is Outcome.WRITTEN:
-        session[NOTE_KEY] = sync.note.dump()
-    elif outcome is Outcome.FAILED:
-        session[NOTE_KEY] = replace(sync.note, synced=None).dump()
 
 
 # --- writing the row (I/O) ---------------------------------------------------------------------

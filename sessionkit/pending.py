@@ -1,43 +1,57 @@
 """The signed marker that lets a new session's first request count without storing it.
 
-A request without a session cookie whose only change is tracking is not written: the client
-gets the new key and, beside it, this marker (the key and the first request's figures, signed).
-When a request comes back with that key and a valid marker, the session is created then,
-with the figures of both requests. A client that never returns cookies never costs a write.
-Unsigned, tampered, stale or mismatched markers are ignored.
+A request without a stored session whose only change is tracking is not written: the client
+gets this marker — the new key and the first request's figures, signed — and no session cookie
+(no session cookie ever names a session that is not stored). When a request comes back with a
+valid marker, the session is created then, under the marker's key, with the figures of both
+requests. A client that never returns cookies never costs a write. Unsigned, tampered or stale
+markers are ignored; the key in a marker was issued and signed by this site, so adopting it is
+no session fixation.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 
+from sessionkit import cookies
 from sessionkit.conf import conf
+from sessionkit.keys import CookieKey, cookie_key
 from sessionkit.tracking import Figures
 
 SALT = "sessionkit.pending"
 
 
-def dumps(key: str, figures: Figures) -> str:
+@dataclass(frozen=True, slots=True)
+class Pending:
+    key: CookieKey
+    figures: Figures
+    """The first request's figures."""
+
+
+def dumps(key: CookieKey, figures: Figures) -> str:
     return signing.dumps([key, figures.dump()], salt=SALT, compress=True)
 
 
-def figures_for(request: HttpRequest, key: str | None) -> Figures | None:
-    """The first request's figures, if the request carries a valid marker for ``key``."""
+def read(request: HttpRequest) -> Pending | None:
+    """The session the request's valid marker holds, if it carries one."""
     value = request.COOKIES.get(conf.SESSIONKIT_PENDING_COOKIE_NAME)
-    if not value or not key:
+    if not value:
         return None
     try:
-        marked_key, raw = signing.loads(value, salt=SALT, max_age=conf.SESSIONKIT_PENDING_AGE)
+        marked, raw = signing.loads(value, salt=SALT, max_age=conf.SESSIONKIT_PENDING_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return Figures.load(raw) if marked_key == key else None
+    key = cookie_key(marked)
+    return None if key is None else Pending(key, Figures.load(raw))
 
 
-def set_marker(response: HttpResponseBase, key: str, figures: Figures, **cookie: object) -> None:
-    response.set_cookie(
+def set_marker(response: HttpResponseBase, key: CookieKey, figures: Figures) -> None:
+    cookies.set_cookie(
+        response,
         conf.SESSIONKIT_PENDING_COOKIE_NAME,
         dumps(key, figures),
-        max_age=conf.SESSIONKIT_PENDING_AGE,
-        **cookie,  # type: ignore[arg-type]
+        conf.SESSIONKIT_PENDING_AGE,
     )

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from sessionkit import inventory
-from sessionkit.backends.base import from_timestamp, to_timestamp
+from sessionkit.client import client_ip, user_agent
 from sessionkit.conf import conf
+from sessionkit.inventory_note import USER_KEY
 from sessionkit.keys import PublicId, as_stored_key, public_id
+from sessionkit.timestamps import from_timestamp, to_timestamp
 from sessionkit.tracking import Figures
 from sessionkit.visit import FIGURES_KEY, Visit, visit_of
 
@@ -142,17 +143,17 @@ class SessionView:
 
     @property
     def user_agent(self) -> str:
-        return inventory.user_agent(self._request)
+        return user_agent(self._request)
 
     @property
     def ip_address(self) -> str | None:
         """The client's address (None when ``SESSIONKIT_STORE_IP`` is off)."""
-        return inventory.client_ip(self._request)
+        return client_ip(self._request)
 
     @property
     def user_id(self) -> str | None:
         """The signed-in user's id, read from the session (no database query)."""
-        value = self._session.get(inventory.USER_KEY)
+        value = self._session.get(USER_KEY)
         return None if value is None else str(value)
 
     @property

@@ -1,14 +1,17 @@
-"""What the middleware knows about the current request, shared with flash, consent and
-the template object. Lives on the request for one request only; never stored."""
+"""What the middleware decided about the current request, shared with flash and the template
+object. Lives on the request for one request only; never stored; never changed in place (the
+middleware attaches a new one as the request goes on)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from django.http import HttpRequest
 
-from sessionkit.keys import PublicId, StoredKey
+from sessionkit.keys import CookieKey, PublicId
 from sessionkit.tracking import Figures, PageView
 
 FIGURES_KEY = "_sessionkit"
@@ -17,14 +20,20 @@ FLASH_KEY = "_sessionkit_flash"
 """The reserved session key of flash values set for the next request."""
 
 _ATTRIBUTE = "_sessionkit_visit"
+_NO_FLASH: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Visit:
     permitted: bool
     """Sessions are permitted for this visitor (consent granted, or not required)."""
     view: PageView | None
     """This request as tracking sees it; None when its path is excluded from tracking."""
+    now: float = 0.0
+    """When the request came in (POSIX seconds): the one clock reading of the request."""
+    issued: CookieKey | None = None
+    """The key of a new session, issued before anything is stored (the pending marker's, or
+    a fresh one)."""
     before: Figures = field(default_factory=Figures)
     """The figures as stored before this request."""
     current: Figures = field(default_factory=Figures)
@@ -33,23 +42,18 @@ class Visit:
     """A stored session was found for the cookie."""
     display_id: PublicId | None = None
     """The id shown as ``session.id`` when there is no stored session (not permitted)."""
-    flash: dict[str, Any] = field(default_factory=dict)
+    flash: Mapping[str, Any] = field(default_factory=lambda: _NO_FLASH)
     """Flash values set on the previous request, readable on this one."""
-    revoked: bool = False
-    """Permission was revoked during this request."""
-    user_at_load: object = None
-    """The signed-in user's id as the session was loaded (a sign-in changes it)."""
-    written_row: StoredKey | None = None
-    """The session whose inventory row this request wrote, if any."""
-    shrink: int = 0
-    """How many times the figures had to shrink to fit ``SESSIONKIT_MAX_SIZE``."""
-    deferrable: bool = False
-    """A new session whose key was issued before anything was stored: if only tracking
-    changes, it need not be written yet (sessionkit's engines; not Django's)."""
 
     @property
     def tracked(self) -> bool:
         return self.view is not None
+
+    @property
+    def deferrable(self) -> bool:
+        """A new session whose key was issued before anything was stored: if only tracking
+        changes it, it need not be written yet."""
+        return self.issued is not None
 
 
 def visit_of(request: HttpRequest) -> Visit | None:
@@ -58,5 +62,6 @@ def visit_of(request: HttpRequest) -> Visit | None:
     return visit
 
 
-def attach(request: HttpRequest, visit: Visit) -> None:
+def attach(request: HttpRequest, visit: Visit) -> Visit:
     setattr(request, _ATTRIBUTE, visit)
+    return visit

@@ -148,6 +148,20 @@ def shared_redis_sentinel() -> Iterator[redis_topologies.SentinelSet]:
     yield from _shared(redis_topologies.shared_sentinel(), redis_topologies.SHARED_SENTINEL_PORTS)
 
 
+def issued_key(response: Any) -> str:
+    """The key a pending marker (sent to a new visitor instead of a session cookie) holds."""
+    from sessionkit import pending
+    from sessionkit.conf import conf
+
+    request = type("Request", (), {"COOKIES": {}})()
+    request.COOKIES[conf.SESSIONKIT_PENDING_COOKIE_NAME] = response.cookies[
+        conf.SESSIONKIT_PENDING_COOKIE_NAME
+    ].value
+    marked = pending.read(request)
+    assert marked is not None, "the response carries a valid marker"
+    return str(marked.key)
+
+
 def public_id_of(cookie: str) -> str:
     """The public id (``session.id``) of the session a cookie carries the key of."""
     from sessionkit.keys import CookieKey, public_id, stored_key

@@ -15,7 +15,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import import_module
 from typing import Any, ClassVar, TypeVar
 
@@ -23,7 +22,6 @@ from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
-from django.utils import timezone
 
 from sessionkit.conf import conf
 from sessionkit.exceptions import (
@@ -40,8 +38,16 @@ from sessionkit.keys import (
     plain_stored_key,
     stored_key,
 )
+from sessionkit.timestamps import from_timestamp, to_timestamp
 
-__all__ = ["CreateError", "Record", "SessionStore", "UpdateError"]
+__all__ = [
+    "CreateError",
+    "Record",
+    "SessionStore",
+    "UpdateError",
+    "from_timestamp",
+    "to_timestamp",
+]
 
 SIGNED_IN_KEYS = ("_auth_user_id", "_sessionkit_inventory")
 """Session keys that show a session is (or was) signed in: django.contrib.auth's user id, and
@@ -83,20 +89,6 @@ def delegates_to_sync(function: F) -> F:
 def _backoff(attempt: int) -> float:
     """Seconds to wait before merge attempt ``attempt``: random, growing, at most 50 ms."""
     return random.uniform(0, min(0.05, 0.001 * 2**attempt))  # noqa: S311
-
-
-def from_timestamp(value: float) -> datetime:
-    """The datetime for a POSIX timestamp that Django expects: aware, or naive in the current
-    time zone with ``USE_TZ = False`` (for the ORM, ``set_expiry`` and templates alike)."""
-    moment = datetime.fromtimestamp(value, tz=UTC)
-    return moment if settings.USE_TZ else timezone.make_naive(moment)
-
-
-def to_timestamp(value: datetime) -> float:
-    """A POSIX timestamp for an aware or (with ``USE_TZ = False``) naive datetime."""
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value.timestamp()
 
 
 class SessionStore(SessionBase):

@@ -16,9 +16,10 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from sessionkit.backends.base import Progress, Record, from_timestamp, to_timestamp
+from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.keys import StoredKey, public_id
+from sessionkit.timestamps import from_timestamp, to_timestamp
 
 if TYPE_CHECKING:
     from django.contrib.sessions.base_session import AbstractBaseSession

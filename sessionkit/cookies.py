@@ -1,0 +1,45 @@
+"""The cookies sessionkit sets, all with the session cookie's flags from Django's settings
+(``SESSION_COOKIE_DOMAIN``, ``_PATH``, ``_SECURE``, ``_HTTPONLY``, ``_SAMESITE``)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponseBase
+from django.utils.http import http_date
+
+
+def flags() -> dict[str, Any]:
+    """The session cookie's flags."""
+    return {
+        "domain": settings.SESSION_COOKIE_DOMAIN,
+        "path": settings.SESSION_COOKIE_PATH,
+        "secure": settings.SESSION_COOKIE_SECURE or None,
+        "httponly": settings.SESSION_COOKIE_HTTPONLY or None,
+        "samesite": settings.SESSION_COOKIE_SAMESITE,
+    }
+
+
+def set_cookie(
+    response: HttpResponseBase, name: str, value: str, max_age: int | None, **override: Any
+) -> None:
+    """Set ``name`` with the session cookie's flags (``override`` changes some of them)."""
+    expires = None if max_age is None else http_date(time.time() + max_age)
+    response.set_cookie(name, value, max_age=max_age, expires=expires, **{**flags(), **override})
+
+
+def set_session_cookie(response: HttpResponseBase, session: Any) -> None:
+    """The session cookie, with the session's own expiry (none: a browser-session cookie)."""
+    max_age = None if session.get_expire_at_browser_close() else session.get_expiry_age()
+    set_cookie(response, settings.SESSION_COOKIE_NAME, str(session.session_key), max_age)
+
+
+def delete_cookie(response: HttpResponseBase, name: str) -> None:
+    response.delete_cookie(
+        name,
+        path=settings.SESSION_COOKIE_PATH,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
