@@ -5,20 +5,41 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from importlib import import_module
 from typing import Any
 
 from django.apps import AppConfig, apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
+from django.db.models import Model
 
 ENGINE_PREFIX = "sessionkit.backends."
+ENGINES = tuple(
+    [f"sessionkit.backends.{name}" for name in ("db", "file", "cache", "cached_db", "redis")]
+    + [f"django.contrib.sessions.backends.{name}" for name in ("db", "file", "cache")]
+    + [
+        "django.contrib.sessions.backends.cached_db",
+        "django.contrib.sessions.backends.signed_cookies",
+    ]
+)
+"""The engines a SESSION_ENGINE can name (sessionkit's, then Django's)."""
 DJANGO_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 OUR_MIDDLEWARE = "sessionkit.middleware.SessionMiddleware"
+CONTEXT_PROCESSOR = "sessionkit.context_processors.session"
+TEMPLATE_BACKENDS = (
+    "django.template.backends.django.DjangoTemplates",
+    "django.template.backends.jinja2.Jinja2",
+)
 
 
 def _engine() -> str:
     return str(settings.SESSION_ENGINE)
+
+
+def _middleware() -> list[str]:
+    return list(settings.MIDDLEWARE or [])
 
 
 @register(Tags.compatibility)
@@ -67,21 +88,40 @@ def check_cache_alias(
 
 
 @register(Tags.models)
-def check_installed_for_db(
-    app_configs: Sequence[AppConfig] | None, **kwargs: Any
-) -> list[CheckMessage]:
-    if _engine() not in ("sessionkit.backends.db", "sessionkit.backends.cached_db"):
-        return []
-    if apps.is_installed("sessionkit"):
+def check_installed(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """sessionkit's engines and middleware need its app: its models, its migrations.
+
+    (Django's checks run only what was imported: this one is registered by the app's
+    ``ready()`` and by importing the middleware, which also refuses to start without the app.)
+    """
+    uses = _engine().startswith(ENGINE_PREFIX) or OUR_MIDDLEWARE in _middleware()
+    if not uses or apps.is_installed("sessionkit"):
         return []
     return [
         Error(
-            f"SESSION_ENGINE is {_engine()!r}, which stores sessions in the "
-            "sessionkit_session table, but 'sessionkit' is not in INSTALLED_APPS.",
+            "sessionkit's engine or middleware is configured, but 'sessionkit' is not in "
+            "INSTALLED_APPS.",
             hint="Add 'sessionkit' to INSTALLED_APPS and run `python manage.py migrate`.",
             id="sessionkit.E004",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_engine_imports(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    try:
+        import_module(_engine())
+    except ImportError as exc:
+        return [
+            Error(
+                f"SESSION_ENGINE {_engine()!r} cannot be imported ({exc}).",
+                hint=f"Set SESSION_ENGINE to one of: {', '.join(ENGINES)}.",
+                id="sessionkit.E007",
+            )
+        ]
+    return []
 
 
 @register(Tags.caches)
@@ -119,7 +159,20 @@ def check_redis(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[
 
 @register(Tags.compatibility)
 def check_middleware(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
-    middleware = list(settings.MIDDLEWARE or [])
+    middleware = _middleware()
+    if DJANGO_MIDDLEWARE in middleware and OUR_MIDDLEWARE not in middleware:
+        if not _engine().startswith(ENGINE_PREFIX):
+            return []
+        return [
+            Warning(
+                f"SESSION_ENGINE is sessionkit's {_engine()!r}, but MIDDLEWARE has Django's "
+                "SessionMiddleware: sessions work, but nothing is tracked (every session "
+                "figure stays 0), no pending marker spares cookieless clients a write, and "
+                "there is no inventory of signed-in sessions.",
+                hint=f"Replace {DJANGO_MIDDLEWARE!r} with {OUR_MIDDLEWARE!r} in MIDDLEWARE.",
+                id="sessionkit.W001",
+            )
+        ]
     if OUR_MIDDLEWARE in middleware and DJANGO_MIDDLEWARE in middleware:
         return [
             Error(
@@ -130,4 +183,137 @@ def check_middleware(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
                 id="sessionkit.E005",
             )
         ]
+    return []
+
+
+@register(Tags.templates)
+def check_context_processor(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    if OUR_MIDDLEWARE not in _middleware():
+        return []
+    backends: list[dict[str, Any]] = list(settings.TEMPLATES)  # type: ignore[arg-type]
+    missing = [
+        str(backend.get("NAME") or backend["BACKEND"].rsplit(".", 1)[-1])
+        for backend in backends
+        if backend.get("BACKEND") in TEMPLATE_BACKENDS
+        and CONTEXT_PROCESSOR not in (backend.get("OPTIONS") or {}).get("context_processors", [])
+    ]
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"The template backend(s) {', '.join(missing)} lack sessionkit's context processor: "
+            "their templates get no `session` object, and `{{ session.num_requests }}` and the "
+            "like render empty.",
+            hint=f"Add {CONTEXT_PROCESSOR!r} to TEMPLATES[...]['OPTIONS']['context_processors'] "
+            "(or silence sessionkit.W002 for a backend that renders no pages).",
+            id="sessionkit.W002",
+        )
+    ]
+
+
+@register(Tags.database)
+def check_tables(
+    app_configs: Sequence[AppConfig] | None, databases: Sequence[str] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The tables sessionkit needs exist (``check --database``, and ``migrate`` runs it).
+
+    A warning rather than an error: ``migrate`` itself runs the database checks first, and an
+    error there would stop the very command that creates the tables.
+    """
+    if not databases or not apps.is_installed("sessionkit"):
+        return []
+    from sessionkit.conf import conf
+    from sessionkit.models import Session, SessionRecord, SignOut
+
+    needed: list[type[Model]] = []
+    if _engine() in ("sessionkit.backends.db", "sessionkit.backends.cached_db"):
+        needed.append(Session)
+    if conf.SESSIONKIT_INVENTORY and (
+        OUR_MIDDLEWARE in _middleware() or _engine().startswith(ENGINE_PREFIX)
+    ):
+        needed += [SessionRecord, SignOut]
+    messages: list[CheckMessage] = []
+    for model in needed:
+        alias = router.db_for_write(model)
+        if alias not in databases:
+            continue
+        if model._meta.db_table not in connections[alias].introspection.table_names():
+            messages.append(
+                Warning(
+                    f"The table {model._meta.db_table} does not exist in the database "
+                    f"{alias!r}: every request will fail to use the session (it is logged, "
+                    "and the page served without one).",
+                    hint="Run `python manage.py migrate`.",
+                    id="sessionkit.W003",
+                )
+            )
+    return messages
+
+
+# --- deployment: Django's session-cookie checks, for sessionkit's app and middleware -------------
+
+
+def _secure_message(message: str) -> str:
+    return message + (
+        " Using a secure-only session cookie makes it more difficult for network traffic "
+        "sniffers to hijack user sessions."
+    )
+
+
+def _httponly_message(message: str) -> str:
+    return message + (
+        " Using an HttpOnly session cookie makes it more difficult for cross-site scripting "
+        "attacks to hijack user sessions."
+    )
+
+
+@register(Tags.security, deploy=True)
+def check_session_cookie_secure(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Django's security.W010–W012, which look for Django's sessions app and middleware by
+    name and so stay quiet once sessionkit replaces them."""
+    return _cookie_flag_warnings(
+        settings.SESSION_COOKIE_SECURE,
+        "SESSION_COOKIE_SECURE",
+        _secure_message,
+        ("sessionkit.W010", "sessionkit.W011", "sessionkit.W012"),
+    )
+
+
+@register(Tags.security, deploy=True)
+def check_session_cookie_httponly(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Django's security.W013–W015, for sessionkit."""
+    return _cookie_flag_warnings(
+        settings.SESSION_COOKIE_HTTPONLY,
+        "SESSION_COOKIE_HTTPONLY",
+        _httponly_message,
+        ("sessionkit.W013", "sessionkit.W014", "sessionkit.W015"),
+    )
+
+
+def _cookie_flag_warnings(
+    value: object, name: str, message: Any, ids: tuple[str, str, str]
+) -> list[CheckMessage]:
+    if value is True:
+        return []
+    if "django.contrib.sessions" in settings.INSTALLED_APPS or DJANGO_MIDDLEWARE in _middleware():
+        return []  # Django's own checks say it
+    app, middleware = "sessionkit" in settings.INSTALLED_APPS, OUR_MIDDLEWARE in _middleware()
+    if app and middleware:
+        return [Warning(message(f"{name} is not set to True."), id=ids[2])]
+    if app:
+        text = (
+            f"You have 'sessionkit' in your INSTALLED_APPS, but you have not set {name} to True."
+        )
+        return [Warning(message(text), id=ids[0])]
+    if middleware:
+        text = (
+            f"You have {OUR_MIDDLEWARE!r} in your MIDDLEWARE, but you have not set {name} to True."
+        )
+        return [Warning(message(text), id=ids[1])]
     return []

@@ -32,3 +32,15 @@ class SessionConflict(RuntimeError):
     Only under extreme contention on one session: each loss means another request's save
     went through, and every retry merges with it first.
     """
+
+
+_MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
+
+
+def hint_for(exc: BaseException) -> str:
+    """A hint to add to the log line of a store error, when it says what to do."""
+    from django.db import DatabaseError
+
+    if isinstance(exc, DatabaseError) and any(text in str(exc) for text in _MISSING_TABLE):
+        return " The table is missing: run `python manage.py migrate`."
+    return ""

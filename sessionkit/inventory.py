@@ -32,6 +32,7 @@ from django.utils import timezone
 from sessionkit import signals
 from sessionkit.backends.base import end_session
 from sessionkit.conf import conf
+from sessionkit.exceptions import hint_for
 from sessionkit.inventory_note import (
     NOTE_KEY,
     Note,
@@ -56,8 +57,10 @@ def apply(sync: Sync, request: HttpRequest) -> Outcome:
     """
     try:
         written = _write(sync)
-    except Exception:
-        logger.exception("Could not update the session inventory; will try again.")
+    except Exception as exc:
+        logger.exception(
+            "Could not update the session inventory; will try again.%s", hint_for(exc)
+        )
         return Outcome.FAILED
     if not written:
         return Outcome.SIGNED_OUT

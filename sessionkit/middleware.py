@@ -18,18 +18,26 @@ from collections.abc import Awaitable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from sessionkit import consent, cookies, inventory_note, pending
 from sessionkit.backends.base import SessionStore as SessionkitStore
+from sessionkit.checks import ENGINES  # and registers the checks, app installed or not
 from sessionkit.conf import conf
-from sessionkit.exceptions import SessionConflict, SessionStoreUnavailable, SessionTooLarge
+from sessionkit.exceptions import (
+    SessionConflict,
+    SessionStoreUnavailable,
+    SessionTooLarge,
+    hint_for,
+)
 from sessionkit.keys import StoredKey
 from sessionkit.plan import (
     Conclusion,
@@ -84,7 +92,19 @@ class SessionMiddleware(DjangoSessionMiddleware):
     async_capable = True
 
     def __init__(self, get_response: Any) -> None:
-        super().__init__(get_response)
+        if not apps.is_installed("sessionkit"):
+            raise ImproperlyConfigured(
+                "sessionkit.middleware.SessionMiddleware needs 'sessionkit' in INSTALLED_APPS "
+                "(its models hold sessions and the inventory). Add it, then run "
+                "`python manage.py migrate`."
+            )
+        try:
+            super().__init__(get_response)  # Django's imports SESSION_ENGINE
+        except ImportError as exc:
+            raise ImproperlyConfigured(
+                f"SESSION_ENGINE {settings.SESSION_ENGINE!r} cannot be imported ({exc}). Use "
+                f"one of: {', '.join(ENGINES)}."
+            ) from exc
         self.adoptable = issubclass(self.SessionStore, SessionkitStore)
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -296,22 +316,24 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
     def _store_down(self, request: HttpRequest, visit: Visit, exc: BaseException) -> Visit:
         logger.error(
-            "Session store %s is unavailable (%s: %s); serving %s without a session.",
+            "Session store %s is unavailable (%s: %s); serving %s without a session.%s",
             settings.SESSION_ENGINE,
             type(exc).__name__,
             exc,
             request.path,
+            hint_for(exc),
         )
         request.session = consent.TransientSession()
         return attach(request, store_down(visit))
 
     def _not_saved(self, request: HttpRequest, exc: BaseException) -> Conclusion:
         logger.error(
-            "Session store %s is unavailable (%s: %s); the session of %s was not saved.",
+            "Session store %s is unavailable (%s: %s); the session of %s was not saved.%s",
             settings.SESSION_ENGINE,
             type(exc).__name__,
             exc,
             request.path,
+            hint_for(exc),
         )
         return Conclusion(Plan.NOTHING)
 

@@ -66,6 +66,8 @@ class SessionView:
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
         self._session = request.session
+        # What the page shows now depends on the session: the response varies on its cookie.
+        self._session.accessed = True
         visit = visit_of(request)
         self._visit = visit if visit is not None else Visit(permitted=False, view=None)
         if self._visit.view is None and self._visit.permitted:

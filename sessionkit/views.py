@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sessionkit import consent as consent_api
-from sessionkit import inventory
 from sessionkit.keys import PublicId, as_public_id, as_stored_key, public_id
 
 
@@ -49,6 +48,8 @@ def _current(request: HttpRequest) -> PublicId | None:
 @login_required
 def sessions(request: HttpRequest) -> HttpResponseBase:
     """The signed-in user's sessions, with buttons to end one or all others."""
+    from sessionkit import inventory  # the models: not needed to import the URLs
+
     rows = inventory.sessions_for(request.user)
     return render(
         request, "sessionkit/sessions.html", {"rows": rows, "current": _current(request)}
@@ -60,6 +61,8 @@ def sessions(request: HttpRequest) -> HttpResponseBase:
 def end_session(request: HttpRequest) -> HttpResponseBase:
     """End one of the user's sessions (``session_id``, its public id) or all others
     (``others``)."""
+    from sessionkit import inventory
+
     if request.POST.get("others"):
         inventory.end_all_except(request)
         return HttpResponseRedirect(reverse("sessionkit:sessions"))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test.utils import modify_settings
 
@@ -59,11 +63,108 @@ def test_cache_alias_missing(settings: Any, engine: str) -> None:
     assert "locmem" in (messages[0].hint or "")
 
 
-@pytest.mark.parametrize("engine", ["db", "cached_db"])
-def test_db_engines_need_the_app_installed(engine: str, settings: Any) -> None:
-    settings.SESSION_ENGINE = f"sessionkit.backends.{engine}"
-    with modify_settings(INSTALLED_APPS={"remove": ["sessionkit"]}):
-        assert "sessionkit.E004" in {m.id for m in run_checks()}
+def run_python(code: str, settings_module: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings_module}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_the_app_left_out_is_reported_by_check() -> None:
+    """E004 fires in a process that has loaded the middleware (as any server has)."""
+    shown = run_python(
+        "import django; django.setup(); import sessionkit.middleware; "
+        "from django.core.management import call_command; call_command('check')",
+        "tests.settings_without_app",
+    )
+    assert shown.returncode != 0
+    assert "sessionkit.E004" in shown.stderr
+    assert "Add 'sessionkit' to INSTALLED_APPS" in shown.stderr
+
+
+def test_the_app_left_out_stops_the_server_at_start_up() -> None:
+    started = run_python(
+        "import django; django.setup(); "
+        "from django.core.wsgi import get_wsgi_application; get_wsgi_application()",
+        "tests.settings_without_app",
+    )
+    assert started.returncode != 0
+    last = started.stderr.strip().splitlines()[-1]
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured:")
+    assert "needs 'sessionkit' in INSTALLED_APPS" in last
+
+
+def test_a_misspelt_engine_lists_the_engines(settings: Any) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.dbb"
+    messages = [m for m in run_checks() if m.id == "sessionkit.E007"]
+    assert len(messages) == 1
+    assert "sessionkit.backends.cached_db" in (messages[0].hint or "")
+    from sessionkit.middleware import SessionMiddleware
+
+    with pytest.raises(ImproperlyConfigured, match="Use one of: sessionkit.backends.db"):
+        SessionMiddleware(lambda request: None)
+
+
+def test_djangos_middleware_with_a_sessionkit_engine_warns() -> None:
+    with modify_settings(
+        MIDDLEWARE={
+            "remove": ["sessionkit.middleware.SessionMiddleware"],
+            "prepend": [DJANGO_MIDDLEWARE],
+        }
+    ):
+        assert sessionkit_ids() == ["sessionkit.W001"]
+
+
+def test_a_template_backend_without_the_context_processor_warns(settings: Any) -> None:
+    settings.TEMPLATES = [
+        settings.TEMPLATES[0],
+        {**settings.TEMPLATES[1], "OPTIONS": {"context_processors": []}},
+    ]
+    messages = [m for m in run_checks() if m.id == "sessionkit.W002"]
+    assert len(messages) == 1
+    assert "Jinja2" in messages[0].msg
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_table_names_migrate() -> None:
+    from django.db import connection
+
+    from sessionkit.models import Session
+
+    assert [m for m in run_checks(databases=["default"]) if m.id == "sessionkit.W003"] == []
+    with connection.schema_editor() as editor:
+        editor.delete_model(Session)
+    try:
+        messages = [m for m in run_checks(databases=["default"]) if m.id == "sessionkit.W003"]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.create_model(Session)
+    assert [m.hint for m in messages] == ["Run `python manage.py migrate`."]
+    assert "sessionkit_session" in messages[0].msg
+
+
+def test_deploy_checks_for_the_session_cookie(settings: Any) -> None:
+    """Django's security.W012/W015 look for its own app and middleware by name; sessionkit's
+    say the same when sessionkit replaces them."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.SESSION_COOKIE_HTTPONLY = False
+
+    def deploy_ids() -> list[str]:
+        found = run_checks(include_deployment_checks=True)
+        return sorted(
+            m.id
+            for m in found
+            if m.id and m.id[-4:] in {"W010", "W011", "W012", "W013", "W014", "W015"}
+        )
+
+    assert deploy_ids() == ["security.W010", "security.W013"], "Django's app is installed"
+    with modify_settings(INSTALLED_APPS={"remove": ["django.contrib.sessions"]}):
+        assert deploy_ids() == ["sessionkit.W012", "sessionkit.W015"]
+        with modify_settings(MIDDLEWARE={"remove": ["sessionkit.middleware.SessionMiddleware"]}):
+            assert deploy_ids() == ["sessionkit.W010", "sessionkit.W013"]
+        settings.SESSION_COOKIE_SECURE = True
+        settings.SESSION_COOKIE_HTTPONLY = True
+        assert deploy_ids() == []
 
 
 def test_djangos_middleware_left_in_beside_ours() -> None:
@@ -71,7 +172,8 @@ def test_djangos_middleware_left_in_beside_ours() -> None:
         assert sessionkit_ids() == ["sessionkit.E005"]
 
 
-def test_djangos_middleware_alone_is_fine() -> None:
+def test_djangos_middleware_with_djangos_engine_is_fine(settings: Any) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     with modify_settings(
         MIDDLEWARE={
             "remove": ["sessionkit.middleware.SessionMiddleware"],
@@ -103,3 +205,23 @@ def test_cached_db_on_the_redis_client_needs_the_setting(settings: Any) -> None:
     settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
     settings.SESSIONKIT_CACHED_DB_CACHE = "redis"
     assert sessionkit_ids() == ["sessionkit.E006"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_table_is_logged_with_what_to_do(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import connection
+
+    from sessionkit.models import Session
+
+    client.get("/page/")
+    with connection.schema_editor() as editor:
+        editor.delete_model(Session)
+    try:
+        with caplog.at_level("ERROR", logger="sessionkit.middleware"):
+            assert client.get("/page/").status_code == 200
+    finally:
+        with connection.schema_editor() as editor:
+            editor.create_model(Session)
+    assert any("run `python manage.py migrate`" in r.getMessage() for r in caplog.records)

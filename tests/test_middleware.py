@@ -105,3 +105,14 @@ def test_file_engine_bad_cookies_never_leave_the_folder(settings: Any, tmp_path:
         assert all(p.parent == sessions for p in tmp_path.rglob("*") if p != sessions)
 
     check()
+
+
+def test_vary_cookie_only_when_the_application_read_the_session(engine: Any) -> None:
+    """The middleware's own tracking (a load and a save on every request) is not a read: a
+    page that does not use the session stays cacheable by shared caches."""
+    browser = Client()
+    for _ in range(3):  # a new visitor, then a stored session
+        response = browser.get("/plain/")
+        assert "Cookie" not in response.get("Vary", ""), response.get("Vary")
+    assert "Cookie" in browser.get("/").get("Vary", ""), "a view that reads the session"
+    assert "Cookie" in browser.get("/django/").get("Vary", ""), "a template that shows it"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("hold/", views.hold),
     path("sign-in/", views.sign_in),
     path("whoami/", views.whoami),
+    path("plain/", views.plain),
     path("rotate/", views.rotate),
     path("sessionkit/", include("sessionkit.urls")),
     path("admin/", admin.site.urls),

@@ -131,6 +131,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return HttpResponse("signed in")
 
 
+def plain(request: HttpRequest) -> HttpResponse:
+    """A page that does not use the session at all."""
+    return HttpResponse("the same for everyone")
+
+
 def whoami(request: HttpRequest) -> HttpResponse:
     user = request.user
     return JsonResponse({"authenticated": user.is_authenticated, "username": user.get_username()})
