@@ -65,7 +65,29 @@ def test_cache_engine_with_memcached_stopped_serves_pages(
     with caplog.at_level(logging.ERROR):
         shown = visit(browser, "/page/").json()
         assert shown["first_page"] is True  # the session is out of reach
+        assert shown["is_valid"] is False, "served without a session, as README says"
         visit(browser, "/set/", cart="book-2")
         assert visit(browser, "/").status_code == 200
     logged = [r for r in caplog.records if r.name.startswith("sessionkit")]
     assert logged, "the failure is logged"
+
+
+def test_cache_engine_keeps_the_visitor_through_a_cache_that_stops_answering(
+    own_redis: Server, settings: Any
+) -> None:
+    """A cache that does not answer for a while is not an empty cache: the visitor is served
+    without the session meanwhile, keeps the cookie, and has the session back after."""
+    settings.SESSION_ENGINE = "sessionkit.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "own_redis"
+    browser = Client(raise_request_exception=False)
+    visit(browser, "/page/")
+    visit(browser, "/set/", cart="book-1")
+    own_redis.pause()
+    try:
+        response = browser.get("/page/")
+        assert response.status_code == 200
+        assert response.json()["is_valid"] is False
+        assert COOKIE not in response.cookies, "the visitor's cookie is left alone"
+    finally:
+        own_redis.resume()
+    assert visit(browser, "/").json()["data"] == {"cart": "book-1"}

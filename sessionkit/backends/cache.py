@@ -11,7 +11,6 @@ more before every write and overwrites what another request saved.
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import threading
 import time
@@ -26,10 +25,8 @@ from sessionkit.backends import redis_records
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.conf import conf
+from sessionkit.exceptions import SessionStoreUnavailable
 from sessionkit.keys import StoredKey
-
-logger = logging.getLogger("sessionkit.backends.cache")
-
 
 ENDED = "sessionkit:ended"
 """What cached_db leaves in its cache where a session ended (a tombstone): no later fill or
@@ -211,9 +208,15 @@ class MemcachedAccess(CacheAccess):
         cache: Any = self.cache
         return cache.make_and_validate_key(key), cache._cache
 
+    def _gets(self, client: Any, backend_key: str) -> tuple[Any, Any]:
+        found = client.gets(backend_key)
+        if found is None:  # pymemcache's HashClient answers so for a server it gave up on
+            raise SessionStoreUnavailable(f"Memcached ({self.cache}) is not answering.")
+        return found  # type: ignore[no-any-return]
+
     def read(self, key: str) -> Record | None:
         backend_key, client = self._client(key)
-        value, token = client.gets(backend_key)
+        value, token = self._gets(client, backend_key)
         record = record_from_cache(value)
         if record is None or token is None:
             return None
@@ -230,7 +233,7 @@ class MemcachedAccess(CacheAccess):
         backend_key, client = self._client(key)
         value = cache_value(record)
         for _ in range(3):  # another writer between gets and cas: look again
-            current, token = client.gets(backend_key)
+            current, token = self._gets(client, backend_key)
             entry = entry_from_cache(current)
             if entry is TOMBSTONE or (
                 isinstance(entry, Record) and entry.version >= record.version
@@ -260,12 +263,12 @@ class SessionStore(BaseStore):
         super().__init__(session_key)
 
     def _read(self, key: StoredKey) -> Record | None:
-        try:
-            return self._access.read(cache_key(key))
-        except Exception:
-            # As Django's engine does: a cache that fails on read means no session (#17810).
-            logger.exception("Could not read session from cache %r", settings.SESSION_CACHE_ALIAS)
-            return None
+        # Django's engine takes a cache that fails on read for no session (#17810, about keys
+        # some backends refuse; sessionkit checks keys before any store sees them): the visitor
+        # would get a new session and lose theirs. Here the error reaches the middleware, which
+        # serves the page without a session and keeps the visitor's cookie for when the cache
+        # is back.
+        return self._access.read(cache_key(key))
 
     def _write(
         self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
