@@ -32,10 +32,12 @@ class Engine:
     redis: str | None = None
     """The Redis topology of sessionkit.backends.redis (and cached_db on its client):
     ``single``, ``sentinel`` or ``cluster``."""
+    module: str | None = None
+    """The engine's module, when it is not sessionkit's own (a custom db engine)."""
 
     @property
     def path(self) -> str:
-        return f"sessionkit.backends.{self.name}"
+        return self.module or f"sessionkit.backends.{self.name}"
 
     @property
     def label(self) -> str:
@@ -60,6 +62,10 @@ def _engine(id: str, engine: Engine) -> Any:
 ENGINES = [
     _engine("db-sqlite", Engine("db", db="default")),
     _engine("db-postgres", Engine("db", db="postgres", services=("postgres",))),
+    _engine(
+        "db-custom-model",
+        Engine("db", db="default", module="tests.customsessions.backend"),
+    ),
     _engine("file", Engine("file")),
     _engine("cache-locmem", Engine("cache", cache="locmem")),
     _engine("cache-redis", Engine("cache", cache="redis", services=("redis",))),

@@ -12,7 +12,7 @@ SESSION_DB: ContextVar[str] = ContextVar("SESSION_DB", default="default")
 class SessionRouter:
     def _route(self, model: type[Any], **hints: Any) -> str | None:
         label = model._meta.app_label
-        return SESSION_DB.get() if label in ("sessionkit", "sessions") else None
+        return SESSION_DB.get() if label in ("sessionkit", "sessions", "customsessions") else None
 
     db_for_read = _route
     db_for_write = _route

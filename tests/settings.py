@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "sessionkit",
     "django.contrib.sessions",  # only for running Django's engines beside ours
     "demo_site.catalog",
+    "tests.customsessions",  # a session model of one's own, as Django's docs extend the db engine
 ]
 
 MIDDLEWARE = [

@@ -73,3 +73,29 @@ def test_use_tz_false(settings: Any) -> None:
     store.save()
     assert SessionStore(store.session_key).load() == {"a": 1, "_session_expiry": 60}
     assert SessionStore.clear_expired() == 0
+
+
+@pytest.mark.django_db
+def test_a_model_of_ones_own_as_djangos_docs_extend_the_engine(settings: Any) -> None:
+    """get_model_class() + create_model_instance(): the extra field is written on create and
+    on update (Django's CustomDatabaseSessionTests.test_extra_session_field)."""
+    from tests.customsessions.backend import SessionStore as CustomStore
+    from tests.customsessions.models import CustomSession
+
+    session = CustomStore()
+    session["_auth_user_id"] = 42
+    session.save()
+    assert CustomSession.objects.get(session_key=session.session_key).account_id == 42
+    session.pop("_auth_user_id")
+    session.save()
+    assert CustomSession.objects.get(session_key=session.session_key).account_id is None
+    settings.SESSION_ENGINE = "tests.customsessions.backend"
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    user = User.objects.create_user("reader")
+    browser = Client()
+    browser.get("/page/")
+    browser.post("/sign-in/", {"username": "reader"})
+    row = CustomSession.objects.get(session_key=browser.cookies["sessionid"].value)
+    assert row.account_id == user.pk

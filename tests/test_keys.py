@@ -38,8 +38,9 @@ def everything_stored(engine: Any, tmp_path: Path) -> str:
     """All that the engine's store holds, as text: tables, files (names and contents), cache."""
     parts: list[str] = []
     if engine.db is not None:
+        tables = {engine.store_class.get_model_class()._meta.db_table, "sessionkit_sessionrecord"}
         with connections[engine.db].cursor() as cursor:
-            for table in ("sessionkit_session", "sessionkit_sessionrecord"):
+            for table in sorted(tables):
                 cursor.execute(f"SELECT * FROM {table}")
                 parts.extend(str(row) for row in cursor.fetchall())
     for path in tmp_path.rglob("*"):

@@ -10,6 +10,7 @@ engine wraps its write in a transaction instead, and overwrites concurrent chang
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connections, router, transaction
@@ -23,6 +24,7 @@ from sessionkit.timestamps import from_timestamp, to_timestamp
 
 if TYPE_CHECKING:
     from django.contrib.sessions.base_session import AbstractBaseSession
+    from django.db.models import Field
 
 # Vendors whose INSERT accepts "ON CONFLICT (…) DO NOTHING" and report the inserted row count.
 _UPSERT_VENDORS = frozenset({"postgresql", "sqlite"})
@@ -34,12 +36,69 @@ def has_column(model: type[AbstractBaseSession], name: str) -> bool:
     return any(field.name == name for field in model._meta.concrete_fields)
 
 
+OWN_FIELDS = frozenset({"session_key", "session_data", "expire_date", "version", "public_id"})
+"""The columns the engine writes itself; a custom model's others come from
+``create_model_instance()``."""
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The engine's SQL for one model on one database vendor, built once: no queryset is
+    compiled on the way of a request."""
+
+    versioned: bool
+    read: str
+    update: str
+    update_if: str
+    insert: str
+    delete: str
+    exists: str
+    insert_fields: tuple[Field[Any, Any], ...]
+    update_fields: tuple[Field[Any, Any], ...]
+
+    @classmethod
+    def build(cls, model: type[AbstractBaseSession], connection: Any) -> Statements:
+        meta, quote = model._meta, connection.ops.quote_name
+        table = quote(meta.db_table)
+        versioned = has_column(model, "version")
+        fields = {field.name: field for field in meta.concrete_fields}
+        column = {name: quote(str(field.column)) for name, field in fields.items()}
+        written = ["session_data", "expire_date"] + (["version"] if versioned else [])
+        inserted = ["session_key", *written] + (["public_id"] if "public_id" in fields else [])
+        where_key = f"{column['session_key']} = %s"
+        assignments = ", ".join(f"{column[name]} = %s" for name in written)
+        update = f"UPDATE {table} SET {assignments} WHERE {where_key}"
+        # Without a version column (a model of one's own), the data as loaded is the version.
+        guard = column["version"] if versioned else column["session_data"]
+        return cls(
+            versioned=versioned,
+            read=f"SELECT {', '.join(column[name] for name in written)} FROM {table} "
+            f"WHERE {where_key}",
+            update=update,
+            update_if=f"{update} AND {guard} = %s",
+            insert=f"INSERT INTO {table} ({', '.join(column[name] for name in inserted)}) "
+            f"VALUES ({', '.join(['%s'] * len(inserted))}) "
+            f"ON CONFLICT ({column['session_key']}) DO NOTHING",
+            delete=f"DELETE FROM {table} WHERE {where_key}",
+            exists=f"SELECT 1 FROM {table} WHERE {where_key} LIMIT 1",
+            insert_fields=tuple(fields[name] for name in inserted),
+            update_fields=tuple(fields[name] for name in written),
+        )
+
+
+@functools.cache
+def statements(model: type[AbstractBaseSession], vendor: str, alias: str) -> Statements:
+    return Statements.build(model, connections[alias])
+
+
 class SessionStore(BaseStore):
     """Database-backed sessions (``SESSION_ENGINE = "sessionkit.backends.db"``)."""
 
     @classmethod
     def get_model_class(cls) -> type[AbstractBaseSession]:
-        """The session model; override to store sessions in a model of your own.
+        """The session model; override to store sessions in a model of your own (a subclass
+        of Django's ``AbstractBaseSession``; fill its own fields in
+        :meth:`create_model_instance`, as with Django's engine).
 
         Imported here so that the engine can be imported before the app registry is ready.
         """
@@ -51,69 +110,120 @@ class SessionStore(BaseStore):
     def model(self) -> type[AbstractBaseSession]:
         return self.get_model_class()
 
+    def create_model_instance(self, data: dict[str, Any]) -> AbstractBaseSession:
+        """A model instance for the session's state, as Django's engine documents it: override
+        to set a custom model's own fields from ``data``. The engine writes the values of those
+        fields (its own columns it writes itself)."""
+        # SessionBase's, as Django's engine calls it (django-stubs does not declare it).
+        self._get_or_create_session_key()  # type: ignore[attr-defined]
+        return self.model(
+            session_key=str(self.stored_key),
+            session_data=self.encode(data),
+            expire_date=self.get_expiry_date(expiry=data.get("_session_expiry")),
+        )
+
+    def _connection(self, write: bool) -> tuple[Any, Statements]:
+        model = self.model
+        alias = router.db_for_write(model) if write else router.db_for_read(model)
+        connection = connections[alias]
+        return connection, statements(model, connection.vendor, alias)
+
+    def _custom_values(self, record: Record) -> dict[str, object]:
+        """The values of a custom model's own fields (none for sessionkit's model, unless
+        ``create_model_instance`` is overridden)."""
+        own_hook = type(self).create_model_instance is SessionStore.create_model_instance
+        extra = [f for f in self.model._meta.concrete_fields if f.name not in OWN_FIELDS]
+        if own_hook and not extra:
+            return {}
+        data = self.__dict__.get("_session_cache")
+        instance = self.create_model_instance(self.decode(record.data) if data is None else data)
+        return {field.attname: getattr(instance, field.attname) for field in extra}
+
     def _read(self, key: StoredKey) -> Record | None:
-        with_version = has_column(self.model, "version")
-        columns = ["session_data", "expire_date"] + (["version"] if with_version else [])
-        row = self.model._default_manager.filter(session_key=key).values_list(*columns).first()
+        connection, sql = self._connection(write=False)
+        with connection.cursor() as cursor:
+            cursor.execute(sql.read, [key])
+            row = cursor.fetchone()
         if row is None:
             return None
-        return Record(row[0], to_timestamp(row[1]), row[2] if with_version else 0)
+        expiry = row[1]
+        if hasattr(connection.ops, "convert_datetimefield_value"):  # SQLite, MySQL, Oracle
+            expiry = connection.ops.convert_datetimefield_value(expiry, None, connection)
+        return Record(row[0], to_timestamp(expiry), row[2] if sql.versioned else 0)
 
     def _write(
         self, key: StoredKey, record: Record, *, create: bool, expected_version: int | None = None
     ) -> bool:
+        connection, sql = self._connection(write=True)
+        custom = self._custom_values(record)
+        if custom or (create and connection.vendor not in _UPSERT_VENDORS):
+            return self._write_with_the_orm(key, record, custom, create, expected_version)
+        expiry = from_timestamp(record.expires_at)
+        if create:
+            values: list[object] = [key, record.data, expiry, record.version, public_id(key)]
+            fields, query = sql.insert_fields, sql.insert
+        else:
+            values = [record.data, expiry, record.version]
+            fields, query = sql.update_fields, sql.update
+        params = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, values, strict=False)
+        ]
+        if not create:
+            params.append(key)
+            if expected_version is not None:
+                query = sql.update_if
+                params.append(expected_version if sql.versioned else self._loaded_data)
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return bool(cursor.rowcount == 1)
+
+    def _write_with_the_orm(
+        self,
+        key: StoredKey,
+        record: Record,
+        custom: dict[str, object],
+        create: bool,
+        expected_version: int | None,
+    ) -> bool:
+        """Writes of a custom model's extra fields, and inserts on vendors without
+        ``ON CONFLICT``: through the ORM, each one statement all the same."""
+        model = self.model
+        using = router.db_for_write(model)
         values: dict[str, object] = {
             "session_data": record.data,
             "expire_date": from_timestamp(record.expires_at),
+            **custom,
         }
-        rows = self.model._default_manager.filter(session_key=key)
-        if has_column(self.model, "version"):
+        if has_column(model, "version"):
             values["version"] = record.version
-            if expected_version is not None:
-                # One conditional statement: no row means deleted or saved by someone else.
-                rows = rows.filter(**{"version": expected_version})
         if create:
-            if has_column(self.model, "public_id"):
+            if has_column(model, "public_id"):
                 values["public_id"] = public_id(key)
-            return self._insert(key, values)
-        return rows.update(**values) == 1
-
-    def _insert(self, key: StoredKey, values: dict[str, object]) -> bool:
-        """Insert a new row; False when the key is taken. One statement where the vendor allows."""
-        model = self.model
-        using = router.db_for_write(model)
-        connection = connections[using]
-        values = {"session_key": key, **values}
-        if connection.vendor not in _UPSERT_VENDORS:
             try:
                 with transaction.atomic(using=using):
-                    model._default_manager.using(using).create(**values)
+                    model._default_manager.using(using).create(session_key=key, **values)
             except IntegrityError:
                 return False
             return True
-        meta = model._meta
-        quote = connection.ops.quote_name
-        fields = {field.name: field for field in meta.concrete_fields}
-        columns = [fields[name] for name in values]
-        sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING".format(
-            quote(meta.db_table),
-            ", ".join(quote(str(field.column)) for field in columns),
-            ", ".join(["%s"] * len(columns)),
-            quote(str(fields["session_key"].column)),
-        )
-        params = [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(columns, values.values(), strict=True)
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return bool(cursor.rowcount == 1)
+        rows = model._default_manager.using(using).filter(session_key=key)
+        if expected_version is not None:
+            if has_column(model, "version"):
+                rows = rows.filter(**{"version": expected_version})
+            else:  # the data as loaded is the version
+                rows = rows.filter(session_data=self._loaded_data)
+        return rows.update(**values) == 1
 
     def _delete(self, key: StoredKey) -> None:
-        self.model._default_manager.filter(session_key=key).delete()
+        connection, sql = self._connection(write=True)
+        with connection.cursor() as cursor:
+            cursor.execute(sql.delete, [key])
 
     def _exists(self, key: StoredKey) -> bool:
-        return self.model._default_manager.filter(session_key=key).exists()
+        connection, sql = self._connection(write=False)
+        with connection.cursor() as cursor:
+            cursor.execute(sql.exists, [key])
+            return cursor.fetchone() is not None
 
     @classmethod
     def _clear_expired(cls, batch_size: int, progress: Progress | None = None) -> int:
