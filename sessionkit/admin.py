@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
@@ -112,6 +113,26 @@ class SessionAdmin(SessionModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return SessionChangeList
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """Without the popup mode: a popup's rows print each object's primary key for the
+        opener, and the primary key may be the cookie key."""
+        if IS_POPUP_VAR in request.GET:
+            get = request.GET.copy()
+            del get[IS_POPUP_VAR]
+            request.GET = get  # type: ignore[assignment]
+        return super().changelist_view(request, extra_context)
+
+    def to_field_allowed(self, request: HttpRequest, to_field: str) -> bool:
+        """No ``_to_field``: it would name rows by a field of the client's choosing, the key
+        among them (Django answers 400)."""
+        return False
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """Only the state filter and the date hierarchy: a filter on any other field in the
+        query string (``?session_key__startswith=a``) is an oracle that recovers keys one
+        character at a time (Django answers 400)."""
+        return lookup == ActiveFilter.parameter_name or lookup.split("__")[0] == "expire_date"
 
     def action_checkbox(self, obj: Session) -> SafeString:
         return super().action_checkbox(_named_by_public_id(obj))

@@ -6,8 +6,10 @@ the view for that request, never stored, no cookie sent, and ``session.is_valid`
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponseBase
 
@@ -39,6 +41,11 @@ def revoke(request: HttpRequest, response: HttpResponseBase) -> None:
     """Withdraw permission: end the stored session and delete the visitor's cookies (the
     middleware sees the consent cookie go, and deletes the session's)."""
     request.session.flush()
+    sent = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if isinstance(request.session, TransientSession) and sent:
+        # No consent cookie came, yet a session cookie did (the consent cookie expired or was
+        # cleared first): the session stored under it ends too, not only its cookie.
+        import_module(settings.SESSION_ENGINE).SessionStore(sent).delete()
     cookies.delete_cookie(response, conf.SESSIONKIT_CONSENT_COOKIE_NAME)
 
 

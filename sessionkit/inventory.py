@@ -69,12 +69,31 @@ def apply(sync: Sync, request: HttpRequest) -> Outcome:
 
 
 def _write(sync: Sync) -> bool:
-    note, previous = sync.note, sync.previous
     using = router.db_for_write(SessionRecord)
-    with _atomic(using):
-        cutoff = from_timestamp(note.epoch)
-        if SignOut.objects.using(using).filter(user_id=note.user_id, cutoff__gt=cutoff).exists():
+    # The row first, the sign-out check after: a "sign out everywhere" that runs meanwhile
+    # either sees this row (and ends its session) or is seen by the check (and the row goes).
+    # The check runs even when the row could not be written: that session is signed out too.
+    try:
+        _upsert(sync, using)
+    except Exception:
+        if _signed_out(sync, using):
             return False
+        raise
+    if _signed_out(sync, using):
+        SessionRecord.objects.using(using).filter(pk=sync.session_id).delete()
+        return False
+    return True
+
+
+def _signed_out(sync: Sync, using: str) -> bool:
+    cutoff = from_timestamp(sync.note.epoch)
+    rows = SignOut.objects.using(using).filter(user_id=sync.note.user_id, cutoff__gt=cutoff)
+    return rows.exists()
+
+
+def _upsert(sync: Sync, using: str) -> None:
+    note, previous = sync.note, sync.previous
+    with _atomic(using):
         if previous is not None and previous.synced not in (None, sync.session_id):
             SessionRecord.objects.using(using).filter(pk=previous.synced).delete()
         SessionRecord.objects.using(using).bulk_create(
@@ -101,7 +120,6 @@ def _write(sync: Sync) -> bool:
                 "expire_date",
             ],
         )
-    return True
 
 
 def _atomic(using: str) -> Any:

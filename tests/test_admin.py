@@ -111,3 +111,20 @@ def test_the_admin_can_be_left_out() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert shown.stdout.strip() == "False"
+
+
+def test_the_query_string_cannot_print_or_find_a_key(staff: Client, visited: str) -> None:
+    """A popup prints each row's primary key, ``_to_field`` names rows by any field, and a
+    field lookup in the query string is an oracle: none of them reaches a key."""
+    key = Session.objects.get(public_id=visited).session_key
+    popup = staff.get("/admin/sessionkit/session/", {"_popup": "1"})
+    assert popup.status_code == 200
+    assert key not in popup.content.decode()
+    to_field = staff.get("/admin/sessionkit/session/", {"_popup": "1", "_to_field": "session_key"})
+    assert to_field.status_code == 400
+    assert key not in to_field.content.decode()
+    for lookup in ["session_key__startswith", "session_data__contains", "public_id"]:
+        oracle = staff.get("/admin/sessionkit/session/", {lookup: key[:1]})
+        assert oracle.status_code == 400, lookup
+    by_year = staff.get("/admin/sessionkit/session/", {"expire_date__year": "2099"})
+    assert by_year.status_code == 200, "the date hierarchy still works"

@@ -75,3 +75,18 @@ def test_consent_view_rejects_bad_requests(consent_required: None) -> None:
 def test_consent_view_needs_csrf_token(consent_required: None) -> None:
     browser = Client(enforce_csrf_checks=True)
     assert browser.post("/sessionkit/consent/", {"action": "grant"}).status_code == 403
+
+
+def test_revoking_without_the_consent_cookie_ends_the_stored_session(
+    engine: Any, consent_required: None
+) -> None:
+    """The consent cookie gone first (it expired, or was cleared alone), the session cookie
+    still sent: revoking ends the session stored under it, not only the cookie."""
+    browser = Client()
+    browser.post("/sessionkit/consent/", {"action": "grant"})
+    browser.get("/set/", {"cart": "book-1"})
+    key = browser.cookies[COOKIE].value
+    assert engine.store_class().exists(key)
+    del browser.cookies[CONSENT]
+    browser.post("/sessionkit/consent/", {"action": "revoke"})
+    assert not engine.store_class().exists(key)

@@ -126,6 +126,44 @@ def test_switching_hashing_on_moves_existing_sessions(engine: Any, settings: Any
     assert engine.store_class(key).load() == {"a": "before hashing"}, "it was moved"
 
 
+def test_ending_reaches_the_session_whichever_way_it_is_stored(engine: Any, settings: Any) -> None:
+    """Hashing switched on or off between requests: a logout by the cookie ends the session
+    stored in either form, with the fallback on or off."""
+    for hashed_then, hashed_now in [(False, True), (True, False)]:
+        settings.SESSIONKIT_HASH_KEYS = hashed_then
+        store = engine.store_class()
+        store["a"] = 1
+        store.save()
+        key = store.session_key
+        settings.SESSIONKIT_HASH_KEYS = hashed_now
+        settings.SESSIONKIT_HASH_KEYS_FALLBACK = False
+        engine.store_class(key).delete()
+        settings.SESSIONKIT_HASH_KEYS = hashed_then
+        assert engine.store_class(key).load() == {}, (hashed_then, hashed_now)
+
+
+def test_a_move_never_revives_a_session_ended_meanwhile(engine: Any, settings: Any) -> None:
+    """The fallback's move (read plain, create hashed, delete plain) racing a logout that ends
+    the plain copy between the read and the delete: the hashed copy goes too."""
+    store = engine.store_class()
+    store["a"] = 1
+    store.save()
+    key = store.session_key
+    settings.SESSIONKIT_HASH_KEYS = True
+    mover = engine.store_class(key)
+    read = mover._read
+
+    def read_then_logout(stored: Any) -> Any:
+        record = read(stored)
+        if record is not None and stored == key:
+            engine.store_class(key).delete()  # the logout, between the read and the move
+        return record
+
+    mover._read = read_then_logout
+    assert mover.load() == {}
+    assert engine.store_class(key).load() == {}, "the logout stays a logout"
+
+
 @pytest.mark.django_db
 def test_lookups_still_cost_one_read(
     hashing: None, settings: Any, django_assert_num_queries: Any

@@ -34,6 +34,7 @@ from sessionkit.keys import (
     CookieKey,
     StoredKey,
     cookie_key,
+    key_hash,
     new_cookie_key,
     plain_stored_key,
     stored_key,
@@ -133,8 +134,9 @@ class SessionStore(SessionBase):
         """The record as the source of truth has it now (no cache in between)."""
         return self._read(key)
 
-    def _delete(self, key: StoredKey) -> None:
-        """Remove ``key`` for good: no later read, fill or save may bring it back."""
+    def _delete(self, key: StoredKey) -> bool:
+        """Remove ``key`` for good: no later read, fill or save may bring it back. Return
+        whether there was something to remove (the fallback's move needs to know)."""
         raise NotImplementedError
 
     def _exists(self, key: StoredKey) -> bool:
@@ -169,8 +171,8 @@ class SessionStore(SessionBase):
         )
 
     @delegates_to_sync
-    async def _adelete(self, key: StoredKey) -> None:
-        await sync_to_async(self._delete)(key)
+    async def _adelete(self, key: StoredKey) -> bool:
+        return await sync_to_async(self._delete)(key)
 
     @delegates_to_sync
     async def _aexists(self, key: StoredKey) -> bool:
@@ -290,8 +292,11 @@ class SessionStore(SessionBase):
         if record is None and (plain := self._plain_fallback(key, stored)) is not None:
             record = self._read(plain)
             if record is not None:  # kept under its plain key before hashing: move it
-                self._write(stored, record, create=True)
-                self._delete(plain)
+                if not self._write(stored, record, create=True):
+                    record = self._read(stored)  # another request moved it first
+                elif not self._delete(plain):
+                    self._delete(stored)  # ended meanwhile: the move must not revive it
+                    record = None
         return self._accept(key, record)
 
     async def aload(self) -> dict[str, Any]:
@@ -303,8 +308,11 @@ class SessionStore(SessionBase):
         if record is None and (plain := self._plain_fallback(key, stored)) is not None:
             record = await self._aread(plain)
             if record is not None:
-                await self._awrite(stored, record, create=True)
-                await self._adelete(plain)
+                if not await self._awrite(stored, record, create=True):
+                    record = await self._aread(stored)
+                elif not await self._adelete(plain):
+                    await self._adelete(stored)
+                    record = None
         return self._accept(key, record)
 
     @staticmethod
@@ -482,10 +490,11 @@ class SessionStore(SessionBase):
         key = self.cookie_key if session_key is None else cookie_key(session_key)
         if key is None:
             return [], False
-        stored = stored_key(key)
-        plain = self._plain_fallback(key, stored)
         inventoried = not (key == self._loaded_key and self._loaded_anonymous)
-        return ([stored] if plain is None else [stored, plain]), inventoried
+        # Both forms, whatever the settings say now: the session may have been stored before
+        # hashing was switched on or off, or be on its way from one to the other. The plain
+        # form first: a move in flight (load()) then always sees that it lost.
+        return [plain_stored_key(key), key_hash(key)], inventoried
 
     def delete(self, session_key: str | None = None) -> None:
         """End the session (Django's API: a logout's ``flush()`` and ``cycle_key()`` call it)."""
@@ -498,7 +507,7 @@ class SessionStore(SessionBase):
         for stored in keys:
             await self.aend(stored, inventoried=inventoried)
 
-    def end(self, stored: StoredKey, *, inventoried: bool = True) -> None:
+    def end(self, stored: StoredKey, *, inventoried: bool = True) -> bool:
         """End the session kept under ``stored``: the one way every path ends a session.
 
         Logout and ``flush()``, ``cycle_key()``, the admin's action, the inventory views and
@@ -506,14 +515,16 @@ class SessionStore(SessionBase):
         leaves a tombstone in its cache, so no late cache fill brings it back), and the
         session's row in the inventory of signed-in sessions goes with it.
         """
-        self._delete(stored)
+        removed = self._delete(stored)
         if inventoried:
             forget_in_inventory(stored)
+        return removed
 
-    async def aend(self, stored: StoredKey, *, inventoried: bool = True) -> None:
-        await self._adelete(stored)
+    async def aend(self, stored: StoredKey, *, inventoried: bool = True) -> bool:
+        removed = await self._adelete(stored)
         if inventoried:
             await sync_to_async(forget_in_inventory)(stored)
+        return removed
 
     @classmethod
     def clear_expired(cls) -> int:  # type: ignore[override]

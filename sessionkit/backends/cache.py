@@ -105,6 +105,12 @@ class CacheAccess:
             self.cache.set(key, cache_value(record), cache_timeout(record))
             return True
 
+    def delete(self, key: str) -> bool:
+        """Under the lock of ``update``: a save between its read and its write would otherwise
+        bring back a session deleted in between."""
+        with self._lock:
+            return bool(self.cache.delete(key))
+
     # --- the cache as a copy of the database (cached_db) -----------------------------------
 
     def entry(self, key: str) -> Record | Ended | None:
@@ -127,8 +133,10 @@ class CacheAccess:
             self.cache.set(key, cache_value(record), timeout)
 
     def end(self, key: str, timeout: int) -> None:
-        """Leave a tombstone where the session was."""
-        self.cache.set(key, ENDED, timeout)
+        """Leave a tombstone where the session was (under the lock of ``put``, which would
+        otherwise overwrite a tombstone written between its check and its write)."""
+        with self._lock:
+            self.cache.set(key, ENDED, timeout)
 
 
 class RedisAccess(CacheAccess):
@@ -179,6 +187,10 @@ class RedisAccess(CacheAccess):
         backend_key, client = self._client(key, write=True)
         args = [record.version, redis_records.dumps(record), timeout, redis_records.ENDED]
         _script(redis_records.PUT, client)(keys=[backend_key], args=args)
+
+    def delete(self, key: str) -> bool:
+        backend_key, client = self._client(key, write=True)
+        return bool(client.delete(backend_key))
 
     def end(self, key: str, timeout: int) -> None:
         backend_key, client = self._client(key, write=True)
@@ -277,8 +289,8 @@ class SessionStore(BaseStore):
             return self._access.create(cache_key(key), record)
         return self._access.update(cache_key(key), record, expected_version)
 
-    def _delete(self, key: StoredKey) -> None:
-        self._cache.delete(cache_key(key))
+    def _delete(self, key: StoredKey) -> bool:
+        return self._access.delete(cache_key(key))
 
     def _exists(self, key: StoredKey) -> bool:
         return self._cache.has_key(cache_key(key))

@@ -142,9 +142,10 @@ class SessionStore(DBStore):
         self._guarded("write", lambda: self._access.put(name, record, self._timeout(record)))
         return True
 
-    def _delete(self, key: StoredKey) -> None:
-        super()._delete(key)
+    def _delete(self, key: StoredKey) -> bool:
+        removed = super()._delete(key)
         self._end_in_cache(cache_key(key), time.time() + conf.SESSIONKIT_CACHED_DB_MAX_AGE)
+        return removed
 
     def _exists(self, key: StoredKey) -> bool:
         cached = self._guarded("check", lambda: self._access.entry(cache_key(key)))

@@ -214,10 +214,11 @@ class SessionStore(BaseStore):
                 rows = rows.filter(session_data=self._loaded_data)
         return rows.update(**values) == 1
 
-    def _delete(self, key: StoredKey) -> None:
+    def _delete(self, key: StoredKey) -> bool:
         connection, sql = self._connection(write=True)
         with connection.cursor() as cursor:
             cursor.execute(sql.delete, [key])
+            return bool(cursor.rowcount)
 
     def _exists(self, key: StoredKey) -> bool:
         connection, sql = self._connection(write=False)

@@ -104,12 +104,16 @@ class SessionStore(BaseStore):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temp_path)
 
-    def _delete(self, key: StoredKey) -> None:
+    def _delete(self, key: StoredKey) -> bool:
         path = self._path(key)
         with _locked(path) as current:
-            if current is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
+            if current is None:
+                return False
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                return False
+            return True
 
     def _exists(self, key: StoredKey) -> bool:
         return os.path.exists(self._path(key))

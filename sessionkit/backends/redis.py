@@ -340,13 +340,13 @@ class SessionStore(BaseStore):
         command = _write_command(name, record, create, expected_version)
         return _won(await _arun(self._redis.for_loop(), self._redis.config, name, command))
 
-    def _delete(self, key: StoredKey) -> None:
+    def _delete(self, key: StoredKey) -> bool:
         name = self._name(key)
-        _run(self._redis.sync(), self._redis.config, name, ("DEL", name))
+        return bool(_run(self._redis.sync(), self._redis.config, name, ("DEL", name)))
 
-    async def _adelete(self, key: StoredKey) -> None:
+    async def _adelete(self, key: StoredKey) -> bool:
         name = self._name(key)
-        await _arun(self._redis.for_loop(), self._redis.config, name, ("DEL", name))
+        return bool(await _arun(self._redis.for_loop(), self._redis.config, name, ("DEL", name)))
 
     def _exists(self, key: StoredKey) -> bool:
         return bool(self._redis.sync().exists(self._name(key)))
