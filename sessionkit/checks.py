@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Sequence
 from importlib import import_module
@@ -222,7 +223,7 @@ def check_tables(
     A warning rather than an error: ``migrate`` itself runs the database checks first, and an
     error there would stop the very command that creates the tables.
     """
-    if not databases or not apps.is_installed("sessionkit"):
+    if not databases or not apps.is_installed("sessionkit") or _inside_migrate():
         return []
     from sessionkit.conf import conf
     from sessionkit.models import Session, SessionRecord, SignOut
@@ -250,6 +251,17 @@ def check_tables(
                 )
             )
     return messages
+
+
+def _inside_migrate() -> bool:
+    """Whether ``migrate`` runs these checks: it runs the database checks before it creates
+    the tables, and would tell its own user to run it."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "django.core.management.commands.migrate":
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 # --- deployment: Django's session-cookie checks, for sessionkit's app and middleware -------------

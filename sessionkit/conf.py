@@ -99,6 +99,12 @@ class Settings:
         return value
 
     @property
+    def SESSIONKIT_ADOPT_DJANGO_SESSIONS(self) -> bool:
+        """Adopt a session that Django's engine of the same kind stored, on its cookie's first
+        visit (sessionkit.adoption): switching to sessionkit logs nobody out."""
+        return bool(getattr(settings, "SESSIONKIT_ADOPT_DJANGO_SESSIONS", True))
+
+    @property
     def SESSIONKIT_CLEANUP_BATCH_SIZE(self) -> int:
         """Expired sessions deleted per statement by ``cleanup`` and ``clear_expired()``."""
         return int(getattr(settings, "SESSIONKIT_CLEANUP_BATCH_SIZE", 5000))

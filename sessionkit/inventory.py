@@ -153,12 +153,12 @@ def _signal(sync: Sync, request: HttpRequest) -> None:
         )
 
 
-def forget(stored: StoredKey) -> None:
+def forget(*stored: StoredKey) -> None:
     """Drop the row of the session kept under ``stored`` (it was ended). Never raises."""
     using = router.db_for_write(SessionRecord)
     try:
         with _atomic(using):
-            SessionRecord.objects.using(using).filter(store_key=stored).delete()
+            SessionRecord.objects.using(using).filter(store_key__in=stored).delete()
     except Exception:
         logger.exception("Could not drop the inventory row of an ended session.")
 

@@ -9,6 +9,7 @@ from tests.services import (
     MEMCACHED,
     OWN_MEMCACHED_PORT,
     OWN_REDIS_PORT,
+    POSTGRES,
     REDIS,
     available,
 )
@@ -77,7 +78,7 @@ if available("postgres"):
     DATABASES["postgres"] = {
         "ENGINE": "django.db.backends.postgresql",
         "HOST": "127.0.0.1",
-        "PORT": "5432",
+        "PORT": str(POSTGRES[1]),
         "USER": os.environ.get("SESSIONKIT_TEST_PG_USER", "postgres"),
         "NAME": os.environ.get("SESSIONKIT_TEST_PG_NAME", "test"),
         "TEST": {"NAME": f"test_sessionkit_{os.getpid()}"},

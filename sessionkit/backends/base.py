@@ -11,12 +11,13 @@ Expiry is absolute and stored beside the data (``Record.expires_at``), so every 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.apps import apps
@@ -29,6 +30,7 @@ from sessionkit.exceptions import (
     SessionStoreUnavailable,
     SessionTooLarge,
     UnserializableSessionValue,
+    hint_for,
 )
 from sessionkit.keys import (
     CookieKey,
@@ -40,6 +42,11 @@ from sessionkit.keys import (
     stored_key,
 )
 from sessionkit.timestamps import from_timestamp, to_timestamp
+
+if TYPE_CHECKING:
+    from sessionkit.adoption import Source
+
+adoption_logger = logging.getLogger("sessionkit.adoption")
 
 __all__ = [
     "CreateError",
@@ -297,6 +304,8 @@ class SessionStore(SessionBase):
                 elif not self._delete(plain):
                     self._delete(stored)  # ended meanwhile: the move must not revive it
                     record = None
+        if record is None and conf.SESSIONKIT_ADOPT_DJANGO_SESSIONS:
+            record = self._adopt(key, stored)
         return self._accept(key, record)
 
     async def aload(self) -> dict[str, Any]:
@@ -313,7 +322,37 @@ class SessionStore(SessionBase):
                 elif not await self._adelete(plain):
                     await self._adelete(stored)
                     record = None
+        if record is None and conf.SESSIONKIT_ADOPT_DJANGO_SESSIONS and self.django_sources():
+            record = await sync_to_async(self._adopt)(key, stored)
         return self._accept(key, record)
+
+    # --- adopting what Django's own engine stored (sessionkit.adoption) ----------------------
+
+    def django_sources(self) -> list[Source]:
+        """Where Django's engine of the same kind keeps sessions (none by default)."""
+        return []
+
+    def _adopt(self, key: CookieKey, stored: StoredKey) -> Record | None:
+        """The session Django's engine stored under ``key``, moved into this store."""
+        for source in self.django_sources():
+            try:
+                data = source.read(key, self.decode)
+                if data is None:
+                    continue
+                record = self._record_for(data)
+                if not self._write(stored, record, create=True):
+                    return self._read(stored)  # another request adopted it first
+                if not source.claim(key):
+                    self._delete(stored)  # gone from Django's store meanwhile: not revived
+                    return None
+            except Exception as exc:  # Django's store unreachable: a new session, as before
+                adoption_logger.warning(
+                    "Could not adopt a session from %s: %s%s", source, exc, hint_for(exc)
+                )
+                continue
+            adoption_logger.info("Adopted a session from %s.", source)
+            return record
+        return None
 
     @staticmethod
     def _plain_fallback(key: CookieKey, stored: StoredKey) -> StoredKey | None:
@@ -499,13 +538,30 @@ class SessionStore(SessionBase):
     def delete(self, session_key: str | None = None) -> None:
         """End the session (Django's API: a logout's ``flush()`` and ``cycle_key()`` call it)."""
         keys, inventoried = self._to_end(session_key)
-        for stored in keys:
-            self.end(stored, inventoried=inventoried)
+        if keys:
+            self._delete_all(keys)
+            if inventoried:
+                forget_in_inventory(*keys)
 
     async def adelete(self, session_key: str | None = None) -> None:
         keys, inventoried = self._to_end(session_key)
-        for stored in keys:
-            await self.aend(stored, inventoried=inventoried)
+        if keys:
+            await self._adelete_all(keys)
+            if inventoried:
+                await sync_to_async(forget_in_inventory)(*keys)
+
+    def _delete_all(self, keys: list[StoredKey]) -> None:
+        """``_delete`` each of ``keys``, in order (an engine may do it in one statement)."""
+        for key in keys:
+            self._delete(key)
+
+    @delegates_to_sync
+    async def _adelete_all(self, keys: list[StoredKey]) -> None:
+        if getattr(type(self)._adelete, "delegates_to_sync", False):
+            await sync_to_async(self._delete_all)(keys)  # one thread hop, the engine's way
+        else:
+            for key in keys:
+                await self._adelete(key)
 
     def end(self, stored: StoredKey, *, inventoried: bool = True) -> bool:
         """End the session kept under ``stored``: the one way every path ends a session.
@@ -576,8 +632,9 @@ def end_session(stored: StoredKey) -> None:
         forget_in_inventory(stored)
 
 
-def forget_in_inventory(stored: StoredKey) -> None:
-    """Drop the inventory row of the session kept under ``stored``, if the inventory is kept.
+def forget_in_inventory(*stored: StoredKey) -> None:
+    """Drop the inventory row of the session kept under ``stored`` (either form of its key),
+    if the inventory is kept.
 
     The session itself has ended by then; a row left behind (the database did not answer)
     is logged, is never a way back in, and goes with ``cleanup`` once it expires.
@@ -586,7 +643,7 @@ def forget_in_inventory(stored: StoredKey) -> None:
         return
     from sessionkit.inventory import forget  # the models: only when there is a row to drop
 
-    forget(stored)
+    forget(*stored)
 
 
 def expired_inventory_rows(*, dry_run: bool, batch_size: int | None = None) -> int | None:

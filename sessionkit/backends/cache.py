@@ -21,6 +21,7 @@ from django.core.cache import BaseCache, caches
 from django.core.cache.backends.memcached import PyMemcacheCache
 from django.core.cache.backends.redis import RedisCache
 
+from sessionkit.adoption import DjangoCache, Source
 from sessionkit.backends import redis_records
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
@@ -273,6 +274,10 @@ class SessionStore(BaseStore):
         self._cache = caches[settings.SESSION_CACHE_ALIAS]
         self._access = access_for(self._cache)
         super().__init__(session_key)
+
+    def django_sources(self) -> list[Source]:
+        """Django's cache engine's entries in the same cache."""
+        return [DjangoCache(settings.SESSION_CACHE_ALIAS)]
 
     def _read(self, key: StoredKey) -> Record | None:
         # Django's engine takes a cache that fails on read for no session (#17810, about keys

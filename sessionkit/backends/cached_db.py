@@ -25,7 +25,9 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import router
 
+from sessionkit.adoption import DjangoTable, Source
 from sessionkit.backends.base import Record
 from sessionkit.backends.cache import CacheAccess, Ended, access_for, cache_key, cache_timeout
 from sessionkit.backends.db import SessionStore as DBStore
@@ -116,6 +118,10 @@ class SessionStore(DBStore):
     def _timeout(self, record: Record) -> int:
         return cache_timeout(record, conf.SESSIONKIT_CACHED_DB_MAX_AGE)
 
+    def django_sources(self) -> list[Source]:
+        """Django's ``django_session`` table; its cached_db cache copy goes with it."""
+        return [DjangoTable(router.db_for_write(self.model), settings.SESSION_CACHE_ALIAS)]
+
     def _read(self, key: StoredKey) -> Record | None:
         self._send_unsent_tombstones()
         name = cache_key(key)
@@ -146,6 +152,12 @@ class SessionStore(DBStore):
         removed = super()._delete(key)
         self._end_in_cache(cache_key(key), time.time() + conf.SESSIONKIT_CACHED_DB_MAX_AGE)
         return removed
+
+    def _delete_all(self, keys: list[StoredKey]) -> None:
+        super()._delete_all(keys)
+        until = time.time() + conf.SESSIONKIT_CACHED_DB_MAX_AGE
+        for key in keys:
+            self._end_in_cache(cache_key(key), until)
 
     def _exists(self, key: StoredKey) -> bool:
         cached = self._guarded("check", lambda: self._access.entry(cache_key(key)))

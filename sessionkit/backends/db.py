@@ -17,6 +17,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from sessionkit.adoption import DjangoTable, Source
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.keys import StoredKey, public_id
@@ -55,6 +56,9 @@ class Statements:
     exists: str
     insert_fields: tuple[Field[Any, Any], ...]
     update_fields: tuple[Field[Any, Any], ...]
+
+    def delete_many(self, count: int) -> str:
+        return self.delete.replace("= %s", f"IN ({', '.join(['%s'] * count)})")
 
     @classmethod
     def build(cls, model: type[AbstractBaseSession], connection: Any) -> Statements:
@@ -121,6 +125,10 @@ class SessionStore(BaseStore):
             session_data=self.encode(data),
             expire_date=self.get_expiry_date(expiry=data.get("_session_expiry")),
         )
+
+    def django_sources(self) -> list[Source]:
+        """Django's ``django_session`` table, on the database of this engine's model."""
+        return [DjangoTable(router.db_for_write(self.model))]
 
     def _connection(self, write: bool) -> tuple[Any, Statements]:
         model = self.model
@@ -219,6 +227,12 @@ class SessionStore(BaseStore):
         with connection.cursor() as cursor:
             cursor.execute(sql.delete, [key])
             return bool(cursor.rowcount)
+
+    def _delete_all(self, keys: list[StoredKey]) -> None:
+        """Both forms of a session's key in one statement."""
+        connection, sql = self._connection(write=True)
+        with connection.cursor() as cursor:
+            cursor.execute(sql.delete_many(len(keys)), keys)
 
     def _exists(self, key: StoredKey) -> bool:
         connection, sql = self._connection(write=False)

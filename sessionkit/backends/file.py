@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.sessions.exceptions import InvalidSessionKey
 from django.core.exceptions import ImproperlyConfigured
 
+from sessionkit.adoption import DjangoFiles, Source
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
 from sessionkit.conf import conf
@@ -59,6 +60,10 @@ class SessionStore(BaseStore):
         self.storage_path = storage_path()
         self.file_prefix = conf.SESSIONKIT_FILE_PREFIX
         super().__init__(session_key)
+
+    def django_sources(self) -> list[Source]:
+        """Django's file engine's files (``SESSION_FILE_PATH``, named by the cookie)."""
+        return [DjangoFiles()]
 
     def _path(self, key: StoredKey) -> str:
         # The base class validates keys before they get here; this guards the one place

@@ -43,6 +43,7 @@ from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from sessionkit import __version__
+from sessionkit.adoption import DjangoCache, Source
 from sessionkit.backends import redis_records
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
@@ -313,6 +314,11 @@ class SessionStore(BaseStore):
     def __init__(self, session_key: str | None = None) -> None:
         self._redis = connections()
         super().__init__(session_key)
+
+    def django_sources(self) -> list[Source]:
+        """Django's cache engine's entries in ``SESSION_CACHE_ALIAS`` (a site that kept its
+        sessions in a Redis cache before)."""
+        return [DjangoCache(settings.SESSION_CACHE_ALIAS)]
 
     def _name(self, key: StoredKey) -> str:
         return f"{self._redis.config.key_prefix}{{{key}}}"

@@ -1,0 +1,154 @@
+"""Switching from django.contrib.sessions logs nobody out: Django's sessions are adopted.
+
+A session that Django's own engine of the same kind stored (its table, files or cache entries),
+written here by Django's engine itself, is read on its cookie's first request through
+sessionkit's middleware, moved into sessionkit's store, and removed from Django's.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.file import SessionStore as DjangoFileStore
+from django.core.management import call_command
+from django.test import Client
+
+from sessionkit import adoption
+from sessionkit.keys import stored_key
+
+COOKIE = django_settings.SESSION_COOKIE_NAME
+
+DJANGO_ENGINE = {
+    "db": "django.contrib.sessions.backends.db",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "file": "django.contrib.sessions.backends.file",
+    "cache": "django.contrib.sessions.backends.cache",
+    "redis": "django.contrib.sessions.backends.cache",
+}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lookups() -> Any:
+    adoption.forget_tables()
+    # Django's file engine keeps the first SESSION_FILE_PATH it saw for the process.
+    if "_storage_path" in vars(DjangoFileStore):
+        del DjangoFileStore._storage_path
+    yield
+    adoption.forget_tables()
+    if "_storage_path" in vars(DjangoFileStore):
+        del DjangoFileStore._storage_path
+
+
+def django_session(engine: Any, data: dict[str, Any]) -> Any:
+    """A session stored by Django's own engine of the same kind as ``engine``."""
+    store = import_module(DJANGO_ENGINE[engine.name]).SessionStore()
+    store.update(data)
+    store.save()
+    return store
+
+
+def signed_in_by_django(engine: Any, user: User, **data: Any) -> Any:
+    return django_session(
+        engine,
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            **data,
+        },
+    )
+
+
+def test_a_visitor_of_django_keeps_their_data_and_stays_signed_in(engine: Any) -> None:
+    if engine.module:
+        pytest.skip("a custom model's engine adopts as sessionkit's db engine does")
+    admin = User.objects.create_superuser("admin", "admin@example.com", "pw")
+    old = signed_in_by_django(engine, admin, num_visits=5)
+    browser = Client()
+    browser.cookies[COOKIE] = old.session_key
+    assert browser.get("/admin/").status_code == 200, "still signed in"
+    shown = browser.get("/").json()
+    assert shown["data"]["num_visits"] == 5
+    assert browser.cookies[COOKIE].value == old.session_key, "the same cookie"
+    assert not import_module(DJANGO_ENGINE[engine.name]).SessionStore().exists(old.session_key), (
+        "gone from Django's store"
+    )
+    assert engine.store_class().exists(old.session_key)
+
+
+def test_logging_out_after_adoption_stays_logged_out(engine: Any) -> None:
+    if engine.module:
+        pytest.skip("as sessionkit's db engine")
+    admin = User.objects.create_superuser("admin", "admin@example.com", "pw")
+    old = signed_in_by_django(engine, admin)
+    browser = Client()
+    browser.cookies[COOKIE] = old.session_key
+    assert browser.get("/admin/").status_code == 200
+    browser.post("/admin/logout/")
+    replay = Client()
+    replay.cookies[COOKIE] = old.session_key
+    assert replay.get("/admin/").status_code == 302
+
+
+def test_adoption_lands_under_the_stored_key(engine: Any, settings: Any) -> None:
+    if engine.name not in ("db", "cached_db") or engine.module:
+        pytest.skip("a table shows what a store keeps its sessions under")
+    settings.SESSIONKIT_HASH_KEYS = True
+    old = django_session(engine, {"a": 1})
+    assert engine.store_class(old.session_key).load() == {"a": 1}
+    model = engine.store_class.get_model_class()
+    assert model.objects.filter(pk=stored_key(old.session_key)).exists()
+    assert not model.objects.filter(pk=old.session_key).exists(), "never the cookie at rest"
+
+
+def test_an_expired_django_session_is_not_adopted(engine: Any, settings: Any) -> None:
+    if engine.module:
+        pytest.skip("as sessionkit's db engine")
+    old = import_module(DJANGO_ENGINE[engine.name]).SessionStore()
+    old["a"] = 1
+    old.set_expiry(-10 if engine.name in ("db", "cached_db") else 1)
+    old.save()
+    if engine.name in ("cache", "redis", "file"):
+        pytest.skip("expiry there is the cache's timeout or the file's age")
+    assert engine.store_class(old.session_key).load() == {}
+
+
+def test_it_can_be_turned_off(engine: Any, settings: Any) -> None:
+    if engine.module:
+        pytest.skip("as sessionkit's db engine")
+    settings.SESSIONKIT_ADOPT_DJANGO_SESSIONS = False
+    old = django_session(engine, {"a": 1})
+    assert engine.store_class(old.session_key).load() == {}
+    assert import_module(DJANGO_ENGINE[engine.name]).SessionStore(old.session_key).load() == {
+        "a": 1
+    }, "left where it was"
+
+
+def test_the_command_reports_and_adopts_what_is_left(engine: Any) -> None:
+    if engine.name not in ("db", "file") or engine.module:
+        pytest.skip("only a table and a folder can be counted")
+    keys = [django_session(engine, {"n": n}).session_key for n in range(3)]
+    out = StringIO()
+    call_command("django_sessions", stdout=out)
+    assert "3 unexpired session(s) left" in out.getvalue()
+    out = StringIO()
+    call_command("django_sessions", "--adopt", stdout=out)
+    assert "Adopted 3" in out.getvalue()
+    assert "0 unexpired session(s) left" in out.getvalue()
+    assert [engine.store_class(key).load() for key in keys] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+@pytest.mark.django_db
+def test_a_missing_django_table_costs_nothing_and_breaks_nothing(
+    settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    adoption._tables["default"] = False  # as on a site that never ran Django's migrations
+    with django_assert_num_queries(1):  # the one read of sessionkit's table
+        assert import_module(settings.SESSION_ENGINE).SessionStore("a" * 32).load() == {}
