@@ -28,6 +28,10 @@ ENGINES = tuple(
 """The engines a SESSION_ENGINE can name (sessionkit's, then Django's)."""
 DJANGO_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 OUR_MIDDLEWARE = "sessionkit.middleware.SessionMiddleware"
+MODEL_ENGINES = frozenset({f"{ENGINE_PREFIX}db", f"{ENGINE_PREFIX}cached_db"})
+"""The engines whose sessions live in sessionkit's model: they need its app. The others (file,
+cache, redis) work without it, as Django's do without ``django.contrib.sessions``; the
+inventory of signed-in sessions is then not kept."""
 CONTEXT_PROCESSOR = "sessionkit.context_processors.session"
 TEMPLATE_BACKENDS = (
     "django.template.backends.django.DjangoTemplates",
@@ -95,13 +99,12 @@ def check_installed(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> l
     (Django's checks run only what was imported: this one is registered by the app's
     ``ready()`` and by importing the middleware, which also refuses to start without the app.)
     """
-    uses = _engine().startswith(ENGINE_PREFIX) or OUR_MIDDLEWARE in _middleware()
-    if not uses or apps.is_installed("sessionkit"):
+    if _engine() not in MODEL_ENGINES or apps.is_installed("sessionkit"):
         return []
     return [
         Error(
-            "sessionkit's engine or middleware is configured, but 'sessionkit' is not in "
-            "INSTALLED_APPS.",
+            f"SESSION_ENGINE is {_engine()!r}, whose sessions live in sessionkit's model, but "
+            "'sessionkit' is not in INSTALLED_APPS.",
             hint="Add 'sessionkit' to INSTALLED_APPS and run `python manage.py migrate`.",
             id="sessionkit.E004",
         )
@@ -315,6 +318,9 @@ def _cookie_flag_warnings(
         return []
     if "django.contrib.sessions" in settings.INSTALLED_APPS or DJANGO_MIDDLEWARE in _middleware():
         return []  # Django's own checks say it
+    silenced = set(settings.SILENCED_SYSTEM_CHECKS)
+    if {i.replace("sessionkit.", "security.") for i in ids} & silenced:
+        return []  # a project that silenced Django's warning switched: it stays silenced
     app, middleware = "sessionkit" in settings.INSTALLED_APPS, OUR_MIDDLEWARE in _middleware()
     if app and middleware:
         return [Warning(message(f"{name} is not set to True."), id=ids[2])]

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.apps import apps
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
@@ -107,8 +108,8 @@ def needs_sync(request: HttpRequest, session: SessionBase, *, now: float) -> Syn
         return None
     user_id = session.get(USER_KEY)
     stored = as_stored_key(getattr(session, "stored_key", session.session_key))
-    if user_id is None or stored is None:
-        return None
+    if user_id is None or stored is None or not apps.is_installed("sessionkit"):
+        return None  # (without the app, a file or cache engine keeps no inventory)
     sid = public_id(stored)
     ip, agent = client_ip(request), user_agent(request)
     note = Note.load(session.get(NOTE_KEY))

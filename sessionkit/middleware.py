@@ -30,7 +30,10 @@ from django.utils.cache import patch_vary_headers
 
 from sessionkit import consent, cookies, inventory_note, pending
 from sessionkit.backends.base import SessionStore as SessionkitStore
-from sessionkit.checks import ENGINES  # and registers the checks, app installed or not
+from sessionkit.checks import (
+    ENGINES,
+    MODEL_ENGINES,
+)  # and registers the checks, app installed or not
 from sessionkit.conf import conf
 from sessionkit.exceptions import (
     SessionConflict,
@@ -92,10 +95,10 @@ class SessionMiddleware(DjangoSessionMiddleware):
     async_capable = True
 
     def __init__(self, get_response: Any) -> None:
-        if not apps.is_installed("sessionkit"):
+        if settings.SESSION_ENGINE in MODEL_ENGINES and not apps.is_installed("sessionkit"):
             raise ImproperlyConfigured(
-                "sessionkit.middleware.SessionMiddleware needs 'sessionkit' in INSTALLED_APPS "
-                "(its models hold sessions and the inventory). Add it, then run "
+                f"SESSION_ENGINE {settings.SESSION_ENGINE!r} needs 'sessionkit' in "
+                "INSTALLED_APPS (its model holds the sessions). Add it, then run "
                 "`python manage.py migrate`."
             )
         try:

@@ -80,6 +80,7 @@ def test_the_app_left_out_is_reported_by_check() -> None:
     assert shown.returncode != 0
     assert "sessionkit.E004" in shown.stderr
     assert "Add 'sessionkit' to INSTALLED_APPS" in shown.stderr
+    assert "sessionkit.backends.db" in shown.stderr
 
 
 def test_the_app_left_out_stops_the_server_at_start_up() -> None:
@@ -92,6 +93,30 @@ def test_the_app_left_out_stops_the_server_at_start_up() -> None:
     last = started.stderr.strip().splitlines()[-1]
     assert last.startswith("django.core.exceptions.ImproperlyConfigured:")
     assert "needs 'sessionkit' in INSTALLED_APPS" in last
+
+
+def test_file_and_cache_engines_work_without_the_app(tmp_path: Any) -> None:
+    """As Django's file and cache engines work without ``django.contrib.sessions``: no model
+    is needed, the inventory is not kept, and no check complains."""
+    code = (
+        "import django; django.setup(); import sessionkit.middleware; "
+        "from django.core.checks import run_checks; from django.test import Client; "
+        "from django.test.utils import setup_test_environment; setup_test_environment(); "
+        "assert [m.id for m in run_checks() if m.id == 'sessionkit.E004'] == []; "
+        "c = Client(); c.get('/set/', {'a': 'b'}); c.get('/set/', {'a': 'b'}); "
+        "print(c.get('/').json()['data'])"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings_without_app",
+        "SESSIONKIT_TEST_SESSION_ENGINE": "sessionkit.backends.file",
+        "SESSIONKIT_TEST_SESSION_FILE_PATH": str(tmp_path),
+    }
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "'a': 'b'" in shown.stdout
 
 
 def test_a_misspelt_engine_lists_the_engines(settings: Any) -> None:
@@ -160,6 +185,9 @@ def test_deploy_checks_for_the_session_cookie(settings: Any) -> None:
     assert deploy_ids() == ["security.W010", "security.W013"], "Django's app is installed"
     with modify_settings(INSTALLED_APPS={"remove": ["django.contrib.sessions"]}):
         assert deploy_ids() == ["sessionkit.W012", "sessionkit.W015"]
+        settings.SILENCED_SYSTEM_CHECKS = ["security.W012"]  # silenced before switching
+        assert deploy_ids() == ["sessionkit.W015"]
+        settings.SILENCED_SYSTEM_CHECKS = []
         with modify_settings(MIDDLEWARE={"remove": ["sessionkit.middleware.SessionMiddleware"]}):
             assert deploy_ids() == ["sessionkit.W010", "sessionkit.W013"]
         settings.SESSION_COOKIE_SECURE = True
