@@ -9,11 +9,10 @@ cookie's stored key, and then removes Django's copy. Django signs db and file se
 the salt sessionkit's engines use, so their data decodes as is; its cache engines keep the
 dictionary itself.
 
-The order makes the move safe against a concurrent request and a concurrent logout: sessionkit's
-copy is created first (create-only: of two requests adopting at once, one creates it and the
-other reads it), then Django's copy is claimed by deleting it; if someone else removed it in
-between, the copy just made is ended again. Nothing is lost if the process dies in between:
-the session is in both places, and sessionkit's wins from then on.
+Django's copy is *taken* first (read and deleted; of two requests adopting at once, only the
+one whose delete removed it goes on), and only then stored here (create-only). So no logout
+here can be undone by a copy left behind in Django's store, whatever fails or races: if the
+process dies in between, the visitor signs in again, which is the safe way to fail.
 
 ``SESSIONKIT_ADOPT_DJANGO_SESSIONS = False`` turns it off (a lookup less for each unknown
 cookie); ``manage.py django_sessions`` reports how many are left, and ``--adopt`` moves the
@@ -25,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import tempfile
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -47,11 +48,9 @@ DJANGO_CACHED_DB_PREFIX = "django.contrib.sessions.cached_db"
 class Source(Protocol):
     """Where Django's engine of one kind keeps its sessions."""
 
-    def read(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
-        """The session's dictionary, or None if there is none (or it expired)."""
-
-    def claim(self, key: CookieKey) -> bool:
-        """Remove Django's copy; whether it was still there."""
+    def take(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
+        """Remove the session kept under ``key`` and return its dictionary; None if there is
+        none, it expired, or another request took it first."""
 
     def left(self) -> int | None:
         """How many unexpired sessions are left here (None: a cache cannot count them)."""
@@ -82,7 +81,7 @@ class DjangoTable:
             cursor.execute(sql.format(table=table), params)
             return cursor.rowcount, (cursor.fetchall() if cursor.description else [])
 
-    def read(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
+    def take(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
         if not self._present():
             return None
         _, rows = self._execute(
@@ -90,21 +89,20 @@ class DjangoTable:
         )
         if not rows:
             return None
+        taken, _ = self._execute("DELETE FROM {table} WHERE session_key = %s", [key])
+        if self.cache_alias is not None:
+            with contextlib.suppress(Exception):
+                caches[self.cache_alias].delete(DJANGO_CACHED_DB_PREFIX + key)
+        if not taken:
+            return None  # another request took it
         data, expiry = rows[0]
         connection = connections[self.alias]
         if hasattr(connection.ops, "convert_datetimefield_value"):
             expiry = connection.ops.convert_datetimefield_value(expiry, None, connection)
-        if _aware(expiry) <= timezone.now():
+        if _passed(expiry):
             return None
         session = decode(data)
         return session if isinstance(session, dict) and session else None
-
-    def claim(self, key: CookieKey) -> bool:
-        count, _ = self._execute("DELETE FROM {table} WHERE session_key = %s", [key])
-        if self.cache_alias is not None:
-            with contextlib.suppress(Exception):
-                caches[self.cache_alias].delete(DJANGO_CACHED_DB_PREFIX + key)
-        return bool(count)
 
     def left(self) -> int | None:
         if not self._present():
@@ -138,14 +136,22 @@ class DjangoFiles:
     def _path(self, key: CookieKey) -> str:
         return os.path.join(self.folder, self.prefix + key)
 
-    def read(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
+    def take(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
         path = self._path(key)
+        taken = f"{path}.sessionkit-{secrets.token_hex(8)}"
         try:
-            with open(path, encoding="ascii") as session_file:
+            os.rename(path, taken)  # atomic: of two requests, one takes it
+        except OSError:
+            return None
+        try:
+            with open(taken, encoding="ascii") as session_file:
                 text = session_file.read()
-            modified = os.path.getmtime(path)
+            modified = os.path.getmtime(taken)
         except (OSError, UnicodeDecodeError):
             return None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(taken)
         session = decode(text) if text else None
         if not isinstance(session, dict) or not session:
             return None
@@ -155,13 +161,6 @@ class DjangoFiles:
         if _expired(expiry, modified):
             return None
         return session
-
-    def claim(self, key: CookieKey) -> bool:
-        try:
-            os.unlink(self._path(key))
-        except FileNotFoundError:
-            return False
-        return True
 
     def _names(self) -> Iterator[os.DirEntry[str]]:
         with contextlib.suppress(OSError), os.scandir(self.folder) as entries:
@@ -188,12 +187,14 @@ class DjangoCache:
     def __str__(self) -> str:
         return f"Django's session entries in cache {self.alias!r}"
 
-    def read(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
-        session = caches[self.alias].get(DJANGO_CACHE_PREFIX + key)
-        return session if isinstance(session, dict) and session else None
-
-    def claim(self, key: CookieKey) -> bool:
-        return bool(caches[self.alias].delete(DJANGO_CACHE_PREFIX + key))
+    def take(self, key: CookieKey, decode: Any) -> dict[str, Any] | None:
+        cache = caches[self.alias]
+        session = cache.get(DJANGO_CACHE_PREFIX + key)
+        if not isinstance(session, dict) or not session:
+            return None
+        if not cache.delete(DJANGO_CACHE_PREFIX + key):
+            return None  # another request took it
+        return session
 
     def left(self) -> int | None:
         return None
@@ -222,21 +223,24 @@ def forget_tables() -> None:
     _tables.clear()
 
 
-def _aware(value: datetime) -> datetime:
-    if timezone.is_naive(value):
-        return timezone.make_aware(value, UTC)
-    return value
+def _passed(moment: datetime) -> bool:
+    """Whether ``moment`` is past, naive or aware, with ``USE_TZ`` on or off."""
+    now = timezone.now()
+    if timezone.is_aware(now) and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)  # a naive UTC value from the database
+    elif timezone.is_naive(now) and timezone.is_aware(moment):
+        moment = timezone.make_naive(moment)
+    return moment <= now
 
 
 def _expired(expiry: int | float | str, modified: float) -> bool:
     """Django stores ``_session_expiry`` as seconds (relative to the last save) or as an
     ISO timestamp."""
-    now = timezone.now()
     if isinstance(expiry, str):
         try:
-            return _aware(datetime.fromisoformat(expiry)) <= now
+            return _passed(datetime.fromisoformat(expiry))
         except ValueError:
             return True
     if expiry > 10**9:  # an absolute timestamp (the file's modification time plus the age)
-        return expiry <= now.timestamp()
-    return _aware(datetime.fromtimestamp(modified, tz=UTC)) + timedelta(seconds=expiry) <= now
+        return expiry <= time.time()
+    return modified + expiry <= time.time()

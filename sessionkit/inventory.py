@@ -86,8 +86,13 @@ def _write(sync: Sync) -> bool:
 
 
 def _signed_out(sync: Sync, using: str) -> bool:
-    cutoff = from_timestamp(sync.note.epoch)
-    rows = SignOut.objects.using(using).filter(user_id=sync.note.user_id, cutoff__gt=cutoff)
+    return signed_out(sync.note.user_id, sync.note.epoch, using)
+
+
+def signed_out(user_id: str, epoch: float, using: str | None = None) -> bool:
+    """Whether ``user_id`` signed out everywhere after ``epoch`` (POSIX seconds)."""
+    using = using or router.db_for_write(SignOut)
+    rows = SignOut.objects.using(using).filter(user_id=user_id, cutoff__gt=from_timestamp(epoch))
     return rows.exists()
 
 

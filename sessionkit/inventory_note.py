@@ -128,6 +128,21 @@ def needs_sync(request: HttpRequest, session: SessionBase, *, now: float) -> Syn
     return Sync(sid, stored, wanted, note, agent, session.get_expiry_date())
 
 
+def unlisted(data: dict[str, Any], stored: StoredKey) -> tuple[str, float] | None:
+    """(user id, epoch) of a signed-in session the inventory may not list (no row written
+    for it yet, or the write failed): "sign out everywhere" cannot end it by its row, so a load
+    checks the sign-out cutoff itself. None for an anonymous or listed session."""
+    user_id = data.get(USER_KEY)
+    if user_id is None:
+        return None
+    note = Note.load(data.get(NOTE_KEY))
+    if note is None or note.user_id != str(user_id):
+        return str(user_id), 0.0
+    if note.synced != public_id(stored):
+        return note.user_id, note.epoch
+    return None
+
+
 def signed_in(sender: object, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """``user_logged_in`` receiver: the session signed in now; sign-outs everywhere from
     before this moment do not end it. (Its row is written at the end of the request.)"""

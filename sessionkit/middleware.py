@@ -177,6 +177,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
         visit = opening(request, time.time())
         if visit.permitted:
             request.session = self.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+            if not visit.tracked and self.adoptable:
+                cast(SessionkitStore, request.session).check_sign_out = True
         else:
             request.session = consent.TransientSession()
         return attach(request, visit)

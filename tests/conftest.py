@@ -83,6 +83,11 @@ ENGINES = [
 ]
 
 
+def engines_of(*names: str) -> list[Any]:
+    """The ENGINES entries of sessionkit's own engines named ``names``."""
+    return [p for p in ENGINES if p.values[0].name in names and not p.values[0].module]
+
+
 def transactional(param: Any) -> Any:
     """An ENGINES entry whose database test commits (for tests with threads of their own)."""
     engine = param.values[0]

@@ -13,6 +13,7 @@ import re
 import string
 import threading
 from datetime import timedelta
+from importlib import import_module
 from io import StringIO
 from typing import Any
 
@@ -29,7 +30,7 @@ from sessionkit import inventory
 from sessionkit.keys import stored_key
 from sessionkit.visit import FIGURES_KEY
 from tests import services, views
-from tests.conftest import ENGINES, transactional
+from tests.conftest import ENGINES, engines_of, transactional
 from tests.routers import SESSION_DB
 from tests.servers import Server
 
@@ -408,3 +409,135 @@ def test_10_a_session_too_large_because_of_tracking_never_answers_500(settings: 
     shown = browser.get("/page/").json()
     assert shown["num_requests"] == 202
     assert browser.get("/").json()["data"] == {"reading_list": "Emma"}
+
+
+# --- 11. adopting Django's sessions: no way back in after a logout, no 500 ------------------
+
+
+def _django_store(engine: Any) -> Any:
+    from tests.test_adoption import DJANGO_ENGINE
+
+    return import_module(DJANGO_ENGINE[engine.name]).SessionStore
+
+
+@pytest.fixture
+def adoption_lookups() -> Any:
+    from tests.test_adoption import fresh_lookups
+
+    yield from fresh_lookups()
+
+
+def test_11_a_failure_after_taking_djangos_copy_signs_the_visitor_out(
+    engine: Any, admin_user: User, adoption_lookups: None, monkeypatch: Any
+) -> None:
+    """Django's copy is taken before sessionkit's is written: a failure (or a crash) between
+    the two leaves no copy anywhere, never two (a later logout would miss one)."""
+    from tests.test_adoption import signed_in_by_django
+
+    old = signed_in_by_django(engine, admin_user)
+    write = engine.store_class._write
+
+    def failing_create(self: Any, key: Any, record: Any, *, create: bool, **kw: Any) -> bool:
+        if create:
+            raise OSError("the store failed right after the take")
+        return bool(write(self, key, record, create=create, **kw))
+
+    monkeypatch.setattr(engine.store_class, "_write", failing_create)
+    assert whoami(with_cookie(old.session_key)) == ""
+    monkeypatch.undo()
+    assert whoami(with_cookie(old.session_key)) == "", "nothing left to adopt"
+
+
+def test_11_sign_out_everywhere_reaches_an_adopted_session_on_an_untracked_path(
+    engine: Any, admin_user: User, settings: Any, adoption_lookups: None
+) -> None:
+    """An adopted session has no inventory row until a tracked request writes it; a request
+    the middleware does not track checks the sign-out cutoff on load instead."""
+    from tests.test_adoption import signed_in_by_django
+
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/whoami/"]
+    old = signed_in_by_django(engine, admin_user)
+    me = signed_in("admin")
+    assert whoami(with_cookie(old.session_key)) == "admin"  # adopted, on an untracked path
+    assert me.post("/sessionkit/sessions/end/", {"others": "1"}).status_code == 302
+    assert whoami(with_cookie(old.session_key)) == ""
+    assert whoami(me) == "admin"
+
+
+@pytest.mark.django_db
+def test_11_adoption_with_use_tz_off(settings: Any, adoption_lookups: None) -> None:
+    from django.contrib.sessions.backends.db import SessionStore as DjangoDB
+
+    settings.USE_TZ = False
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    old = DjangoDB()
+    old["a"] = 1
+    old.save()
+    assert import_module(settings.SESSION_ENGINE).SessionStore(old.session_key).load() == {"a": 1}
+
+
+@pytest.mark.parametrize("engine", engines_of("db", "cached_db"), indirect=True)
+@pytest.mark.parametrize("payload", ["garbage", "", "x:y:z", "e30:1abc:badsig", "\xff"])
+def test_11_corrupt_django_rows_give_a_new_session_not_a_500(
+    engine: Any, payload: str, adoption_lookups: None
+) -> None:
+    from django.db import router
+    from django.utils import timezone
+
+    alias = router.db_for_write(engine.store_class.get_model_class())
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO django_session (session_key, session_data, expire_date) "
+            "VALUES (%s, %s, %s)",
+            ["a" * 32, payload, timezone.now() + timedelta(days=1)],
+        )
+    assert with_cookie("a" * 32).get("/page/").status_code == 200
+
+
+@pytest.mark.parametrize("engine", engines_of("cache", "redis"), indirect=True)
+def test_11_odd_django_cache_entries_give_a_new_session_not_a_500(
+    engine: Any, adoption_lookups: None
+) -> None:
+    cache = caches[django_settings.SESSION_CACHE_ALIAS]
+    entries: list[Any] = [
+        ["x"],
+        "str",
+        {"_session_expiry": "nonsense"},
+        {"_session_expiry": 10**12},
+        {"k": {1, 2}},
+        {"_auth_user_id": "999999"},
+        {1: 2},
+    ]
+    for n, entry in enumerate(entries):
+        key = f"{n}" * 32
+        cache.set("django.contrib.sessions.cache" + key, entry)
+        assert with_cookie(key).get("/page/").status_code == 200, entry
+        assert with_cookie(key).get("/whoami/").status_code == 200, entry
+
+
+@pytest.mark.django_db(transaction=True)
+def test_11_a_rolled_back_adoption_leaves_no_cache_copy(
+    settings: Any, adoption_lookups: None
+) -> None:
+    """cached_db under ATOMIC_REQUESTS, the session first loaded by a view that fails: the
+    adoption rolls back with the view, and the cache holds no copy of a row that is not
+    there (which would answer 400 until it expired)."""
+    from types import SimpleNamespace
+
+    from tests.test_adoption import signed_in_by_django
+
+    settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = "locmem"
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/boom/"]
+    admin = User.objects.create_superuser("admin", "admin@example.com", "pw")
+    old = signed_in_by_django(SimpleNamespace(name="cached_db"), admin)
+    connections["default"].settings_dict["ATOMIC_REQUESTS"] = True
+    try:
+        assert with_cookie(old.session_key).get("/boom/").status_code == 500
+        for _ in range(2):
+            assert whoami(with_cookie(old.session_key)) == "admin"
+        browser = with_cookie(old.session_key)
+        browser.get("/logout/")
+        assert whoami(with_cookie(old.session_key)) == ""
+    finally:
+        connections["default"].settings_dict["ATOMIC_REQUESTS"] = False

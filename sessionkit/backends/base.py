@@ -260,10 +260,35 @@ class SessionStore(SessionBase):
             return {}
         self._loaded_version = record.version
         self._loaded_data = record.data
-        data = self.decode(record.data)
+        data = self._signed_out_unlisted(key, self.decode(record.data))
+        if data is None:
+            self._session_key = None
+            return {}
         self._loaded_key = key
         self._loaded_anonymous = not any(name in data for name in SIGNED_IN_KEYS)
         return data
+
+    check_sign_out = False
+    """Set by the middleware on a request it does not track: that request does not write the
+    inventory row (whose write checks "sign out everywhere"), so the load checks it instead
+    for a session the inventory may not list."""
+
+    def _signed_out_unlisted(self, key: CookieKey, data: dict[str, Any]) -> dict[str, Any] | None:
+        """``data``, or None (and the session ended) when it is a signed-in session missing
+        from the inventory whose user signed out everywhere since it signed in."""
+        if not self.check_sign_out or not conf.SESSIONKIT_INVENTORY:
+            return data
+        from sessionkit import inventory_note
+
+        unlisted = inventory_note.unlisted(data, stored_key(key))
+        if unlisted is None or not apps.is_installed("sessionkit"):
+            return data
+        from sessionkit.inventory import signed_out  # the models: only for such a session
+
+        if not signed_out(*unlisted):
+            return data
+        self._delete_all([plain_stored_key(key), key_hash(key)])
+        return None
 
     # --- what sessionkit's middleware adds -------------------------------------------------
 
@@ -336,20 +361,27 @@ class SessionStore(SessionBase):
         """The session Django's engine stored under ``key``, moved into this store."""
         for source in self.django_sources():
             try:
-                data = source.read(key, self.decode)
-                if data is None:
-                    continue
-                record = self._record_for(data)
-                if not self._write(stored, record, create=True):
-                    return self._read(stored)  # another request adopted it first
-                if not source.claim(key):
-                    self._delete(stored)  # gone from Django's store meanwhile: not revived
-                    return None
+                data = source.take(key, self.decode)
             except Exception as exc:  # Django's store unreachable: a new session, as before
                 adoption_logger.warning(
                     "Could not adopt a session from %s: %s%s", source, exc, hint_for(exc)
                 )
                 continue
+            if data is None:
+                continue
+            try:
+                record = self._record_for(data)
+                if not self._write(stored, record, create=True):
+                    return self._read(stored)  # stored here meanwhile
+            except Exception as exc:
+                adoption_logger.warning(
+                    "Took a session from %s but could not store it (the visitor signs in "
+                    "again): %s%s",
+                    source,
+                    exc,
+                    hint_for(exc),
+                )
+                return None
             adoption_logger.info("Adopted a session from %s.", source)
             return record
         return None

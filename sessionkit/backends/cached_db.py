@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import router
+from django.db import connections, router, transaction
 
 from sessionkit.adoption import DjangoTable, Source
 from sessionkit.backends.base import Record
@@ -132,7 +132,11 @@ class SessionStore(DBStore):
             return None
         record = super()._read(key)
         if record is not None and cached is not _FAILED:
-            self._guarded("fill", lambda: self._access.fill(name, record, self._timeout(record)))
+            self._after_commit(
+                lambda: self._guarded(
+                    "fill", lambda: self._access.fill(name, record, self._timeout(record))
+                )
+            )
         return record
 
     def _read_current(self, key: StoredKey) -> Record | None:
@@ -145,8 +149,25 @@ class SessionStore(DBStore):
         if not super()._write(key, record, create=create, expected_version=expected_version):
             return False
         name = cache_key(key)
-        self._guarded("write", lambda: self._access.put(name, record, self._timeout(record)))
+        self._after_commit(
+            lambda: self._guarded(
+                "write", lambda: self._access.put(name, record, self._timeout(record))
+            )
+        )
         return True
+
+    def _after_commit(self, copy: Callable[[], object]) -> None:
+        """Copy into the cache now, or, inside a transaction (``ATOMIC_REQUESTS``, a view's
+        ``atomic()``), once it commits: a copy of a row the transaction then rolls back would
+        be served without its row. (A test case's own transaction counts as committed.)"""
+        alias = router.db_for_write(self.model)
+        connection = connections[alias]
+        if connection.in_atomic_block and not all(
+            getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+        ):
+            transaction.on_commit(copy, using=alias)
+        else:
+            copy()
 
     def _delete(self, key: StoredKey) -> bool:
         removed = super()._delete(key)
