@@ -1,17 +1,21 @@
-"""Every ``SESSIONKIT_*`` setting and its default, read at access time.
+"""Every ``SESSIONKIT_*`` setting and its default.
 
-Reading at access time (rather than once at import) keeps ``override_settings`` and
-pytest-django's ``settings`` fixture working without rebuilding anything.
+Each is read from ``django.conf.settings`` the first time it is asked for and kept until any
+setting changes (Django's ``setting_changed`` signal, which ``override_settings`` and
+pytest-django's ``settings`` fixture send): the middleware asks for a dozen on every request,
+and a setting a project does not define is a failed attribute lookup each time.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 
 
 @functools.lru_cache(maxsize=8)
@@ -165,5 +169,32 @@ class Settings:
         is that many entries from its right (anything further left the client wrote)."""
         return int(getattr(settings, "SESSIONKIT_TRUSTED_PROXIES", 1))
 
+
+_values: dict[str, Any] = {}
+
+
+def _kept(read: property) -> property:
+    name = read.fget.__name__  # type: ignore[union-attr]
+
+    def get(self: Settings) -> Any:
+        try:
+            return _values[name]
+        except KeyError:
+            value = _values[name] = read.fget(self)  # type: ignore[misc]
+            return value
+
+    return property(get, doc=read.__doc__)
+
+
+for _name, _attribute in list(vars(Settings).items()):
+    if isinstance(_attribute, property):
+        setattr(Settings, _name, _kept(_attribute))
+
+
+def _forget(**kwargs: Any) -> None:
+    _values.clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="sessionkit.conf")
 
 conf = Settings()

@@ -27,7 +27,7 @@ TRACKER_LENGTH = 5
 ERRORS_LENGTH = 10
 MAX_PATH_LENGTH = 80
 UNIQUE_PAGES_CAP = 1000
-FORMAT = 1
+FORMAT = 2
 
 OK = 200
 
@@ -64,12 +64,26 @@ class Figures:
     errors: int = 0
     unique: bytes = b""
     """Packed unsigned 32-bit hashes of the distinct paths answered 200."""
-    history: tuple[tuple[str, int], ...] = ()
-    """(full path, time) of the last page views, oldest first."""
+    log: str = ""
+    """The last page views, oldest first, as one string: ``"<seconds after start> <full
+    path> …"`` (shown paths are percent-encoded, so they hold no space). One string is what
+    keeps a request's cost from growing with its history: it is decoded, extended and
+    encoded as a whole, never as a hundred small lists (``history`` parses it on demand)."""
     tracker: tuple[str, ...] = ()
     """The last distinct full paths viewed, newest first."""
     recent_errors: tuple[tuple[str, int, int], ...] = ()
     """(full path, status, time) of the last errors, oldest first."""
+
+    @property
+    def history(self) -> tuple[tuple[str, int], ...]:
+        """(full path, time) of the last page views, oldest first."""
+        parts = self.log.split(" ") if self.log else []
+        try:
+            return tuple(
+                (parts[i + 1], self.start + int(parts[i])) for i in range(0, len(parts) - 1, 2)
+            )
+        except ValueError:
+            return ()
 
     @property
     def unique_pages(self) -> int:
@@ -85,9 +99,10 @@ class Figures:
         then the unique pages. The counts of requests, pages and errors are always kept."""
         figures = self
         for _ in range(steps):
-            if figures.history:
-                half = len(figures.history) // 2
-                figures = replace(figures, history=figures.history[-half:] if half else ())
+            if figures.log:
+                parts = figures.log.split(" ")
+                half = len(parts) // 4
+                figures = replace(figures, log=" ".join(parts[-2 * half :]) if half else "")
             elif figures.recent_errors or len(figures.tracker) > 1:
                 figures = replace(figures, recent_errors=(), tracker=figures.tracker[:1])
             elif figures.unique:
@@ -105,31 +120,45 @@ class Figures:
             self.pages,
             self.errors,
             base64.b64encode(self.unique).decode("ascii"),
-            self.history,
+            self.log,
             self.tracker,
             self.recent_errors,
         ]
 
     @classmethod
     def load(cls, raw: Any) -> Figures:
-        """Figures from ``dump()``'s output; anything unreadable counts as a new session."""
+        """Figures from ``dump()``'s output (or the format before it); anything unreadable
+        counts as a new session."""
         try:
-            fmt, start, requests, pages, errors, unique, history, tracker, recent = raw
-            if fmt != FORMAT:
+            fmt, start, requests, pages, errors, unique, log, tracker, recent = raw
+            if fmt == 1:  # history as [[path, time], ...]: kept, in today's form
+                log = " ".join(f"{int(t) - int(start)} {path}" for path, t in log)
+            elif fmt != FORMAT or not isinstance(log, str):
                 return cls()
             packed = base64.b64decode(unique, validate=True)
             return cls(
-                start=int(start),
-                requests=int(requests),
-                pages=int(pages),
-                errors=int(errors),
-                unique=packed[: len(packed) - len(packed) % 4],
-                history=tuple((str(path), int(t)) for path, t in history),
-                tracker=tuple(str(path) for path in tracker),
-                recent_errors=tuple((str(p), int(s), int(t)) for p, s, t in recent),
+                int(start),
+                int(requests),
+                int(pages),
+                int(errors),
+                packed[: len(packed) - len(packed) % 4],
+                log,
+                tuple(tracker),
+                tuple(tuple(error) for error in recent),
             )
         except (TypeError, ValueError):
             return cls()
+
+
+def _logged(log: str, start: int, view: PageView) -> str:
+    """``log`` with ``view`` added, the oldest entry dropped past ``HISTORY_LENGTH``."""
+    entry = f"{view.time - start} {view.full_path}"
+    if not log:
+        return entry
+    log = f"{log} {entry}"
+    if log.count(" ") >= 2 * HISTORY_LENGTH:
+        log = log.split(" ", 2)[2]
+    return log
 
 
 def path_hash(path: str) -> int:
@@ -159,24 +188,32 @@ def finish(figures: Figures, view: PageView, status: int) -> Figures:
     200 is a page view; 400 and above (unhandled exceptions are 500) is an error; anything
     else (a redirect, say) is counted as a request only.
     """
-    counted = replace(figures, start=figures.start or view.time, requests=figures.requests + 1)
+    start = figures.start or view.time
     if status == OK:
         tracker = figures.tracker
         if not tracker or tracker[0] != view.full_path:
             rest = tuple(page for page in tracker if page != view.full_path)
             tracker = ((view.full_path, *rest))[:TRACKER_LENGTH]
-        return replace(
-            counted,
-            pages=figures.pages + 1,
-            unique=_add_unique(figures.unique, view.path),
-            history=(*figures.history, (view.full_path, view.time))[-HISTORY_LENGTH:],
-            tracker=tracker,
+        return Figures(
+            start,
+            figures.requests + 1,
+            figures.pages + 1,
+            figures.errors,
+            _add_unique(figures.unique, view.path),
+            _logged(figures.log, start, view),
+            tracker,
+            figures.recent_errors,
         )
     if status >= 400:
         entry = (view.full_path, status, view.time)
-        return replace(
-            counted,
-            errors=figures.errors + 1,
-            recent_errors=(*figures.recent_errors, entry)[-ERRORS_LENGTH:],
+        return Figures(
+            start,
+            figures.requests + 1,
+            figures.pages,
+            figures.errors + 1,
+            figures.unique,
+            figures.log,
+            figures.tracker,
+            (*figures.recent_errors, entry)[-ERRORS_LENGTH:],
         )
-    return counted
+    return replace(figures, start=start, requests=figures.requests + 1)

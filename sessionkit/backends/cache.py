@@ -14,12 +14,13 @@ import functools
 import math
 import threading
 import time
+import weakref
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.memcached import PyMemcacheCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from sessionkit.adoption import DjangoCache, Source
 from sessionkit.backends import redis_records
@@ -156,7 +157,17 @@ class RedisAccess(CacheAccess):
         if self.django_redis:
             return cache.client.make_key(key), cache.client.get_client(write=write)
         backend_key = cache.make_and_validate_key(key)
-        return backend_key, cache._cache.get_client(backend_key, write=write)
+        backend = cache._cache
+        if type(backend).get_client is not RedisCacheClient.get_client:
+            return backend_key, backend.get_client(backend_key, write=write)  # a custom client
+        # Django's RedisCacheClient builds a new redis.Redis (and its table of ~170 response
+        # callbacks) on every call, which costs more than the round trip it makes; the client
+        # is a thin, thread-safe wrapper around the connection pool, so one per pool will do.
+        pool = backend._get_connection_pool(write)
+        client = _clients.get(pool)
+        if client is None:
+            client = _clients[pool] = backend._client(connection_pool=pool)
+        return backend_key, client
 
     def read(self, key: str) -> Record | None:
         backend_key, client = self._client(key, write=False)
@@ -197,6 +208,9 @@ class RedisAccess(CacheAccess):
         backend_key, client = self._client(key, write=True)
         client.set(backend_key, redis_records.ENDED, ex=timeout)
 
+
+_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+"""One redis.Redis per connection pool of Django's RedisCache (gone with its pool)."""
 
 _scripts: dict[str, Any] = {}
 
