@@ -61,6 +61,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sessionkit.context_processors.session",
+                "demo_site.catalog.context_processors.consent",
             ]
         },
     }

@@ -14,4 +14,6 @@ urlpatterns = [
     path("reading-list/add/<int:pk>/", views.reading_list_add, name="reading-list-add"),
     path("reading-list/remove/<int:pk>/", views.reading_list_remove, name="reading-list-remove"),
     path("session/", views.session_page, name="session"),
+    path("consent/decline/", views.decline_sessions, name="decline-sessions"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -6,16 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
 from django.views.decorators.http import require_POST
 
 from demo_site.catalog.models import Author, Book, BookInstance, Genre
-from sessionkit import flash
+from sessionkit import consent, flash
 
 READING_LIST = "reading_list"
+# Records only that the visitor said "No thanks" to sessions, so the banner stays away. It is
+# not a session: no id, nothing stored on the server.
+DECLINED_COOKIE = "demo_sessions_declined"
+DECLINED_AGE = 365 * 24 * 3600
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -106,3 +117,24 @@ def _back(request: HttpRequest, book: Book) -> str:
 def session_page(request: HttpRequest) -> HttpResponse:
     """Everything the ``session`` object knows, with the page history and its times."""
     return render(request, "catalog/session.html")
+
+
+@require_POST
+def decline_sessions(request: HttpRequest) -> HttpResponse:
+    """The banner's "No thanks": store nothing, and remember only the refusal (a cookie that
+    says "declined") so the banner does not ask again on every page."""
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    # Withdraws any permission and ends anything stored before (normally there is nothing).
+    consent.revoke(request, response)
+    response.set_cookie(DECLINED_COOKIE, "1", max_age=DECLINED_AGE, httponly=True, samesite="Lax")
+    return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on their own: the catalogue's SVG icon."""
+    return HttpResponsePermanentRedirect(static("catalog/favicon.svg"))

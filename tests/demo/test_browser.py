@@ -8,6 +8,7 @@ drives Debian's Chromium with Playwright, and saves screenshots (the folder is p
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -40,10 +41,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    need_browser()
-    port = free_port()
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of the demo server, and of management commands on its database."""
     env = {
         **os.environ,
         "DEMO_SQLITE_PATH": str(tmp_path / "demo.sqlite3"),
@@ -51,6 +50,14 @@ def server(tmp_path: Path) -> Iterator[str]:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    need_browser()
+    port = free_port()
+    env = demo_env(tmp_path)
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "manage.py", "demo", f"127.0.0.1:{port}", "--noreload"],
@@ -142,3 +149,103 @@ def test_browse_consent_counter_reading_list(page: Any, tmp_path: Path) -> None:
     page.screenshot(path=str(folder / "demo-books-phone.png"), full_page=True)
     print(f"\nscreenshots: {folder}")
     assert (folder / "demo-home.png").stat().st_size > 10_000
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def scroll_width(page: Any) -> int:
+    return int(page.evaluate("document.scrollingElement.scrollWidth"))
+
+
+def test_no_thanks_hides_the_banner_and_stores_nothing(page: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/books/")
+    banner = page.get_by_role("region", name="Sessions")
+    expect(banner.get_by_role("button", name="No thanks")).to_be_visible()
+    folder = screenshots(tmp_path)
+    page.screenshot(path=str(folder / "demo-banner.png"))
+    banner.get_by_role("button", name="No thanks").click()
+    expect(page).to_have_url(re.compile(r"/books/$"))
+    expect(page.get_by_role("region", name="Sessions")).to_have_count(0)
+    panel = page.get_by_test_id("session-panel")
+    expect(panel.get_by_test_id("nothing-stored")).to_contain_text("Nothing is stored.")
+    expect(panel).not_to_contain_text("num_visits")
+    page.get_by_role("link", name="Home").click()
+    expect(page.get_by_role("region", name="Sessions")).to_have_count(0)
+    expect(page.get_by_test_id("visits")).to_have_text("You have visited this page 1 time.")
+    page.reload()
+    expect(page.get_by_test_id("visits")).to_have_text("You have visited this page 1 time.")
+    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
+    assert "sessionid" not in cookies and "sessionkit_consent" not in cookies, cookies
+    assert cookies.get("demo_sessions_declined") == "1"
+    page.screenshot(path=str(folder / "demo-declined.png"), full_page=True)
+
+
+def test_sessions_page_fits_a_phone(page: Any, server: str, tmp_path: Path) -> None:
+    """sessionkit's signed-in sessions page in the demo's layout, with two sessions, at
+    390 px: no horizontal scroll; its buttons work. Other pages fit too, and no request (the
+    favicon included) answers 404."""
+    from playwright.sync_api import expect
+
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "librarian",
+            "--email",
+            "librarian@example.com",
+        ],
+        cwd=ROOT,
+        env={**demo_env(tmp_path), "DJANGO_SUPERUSER_PASSWORD": "pw"},
+        check=True,
+        capture_output=True,
+    )
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+
+    def sign_in(tab: Any) -> None:
+        tab.goto("/")
+        tab.get_by_role("button", name="Allow sessions").click()
+        tab.goto("/admin/login/?next=/sessionkit/sessions/")
+        tab.fill("#id_username", "librarian")
+        tab.fill("#id_password", "pw")
+        tab.get_by_role("button", name="Log in").click()
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Where you are signed in")
+
+    elsewhere = page.context.browser.new_context(base_url=server)  # a second browser
+    sign_in(elsewhere.new_page())
+    sign_in(page)
+
+    folder = screenshots(tmp_path)
+    page.screenshot(path=str(folder / "demo-sessions.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.reload()
+    rows = page.locator("tr[data-session]")
+    expect(rows).to_have_count(2)
+    expect(page.get_by_text("this browser", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out there")).to_be_visible()
+    expect(page.get_by_role("link", name="LocalLibrary")).to_be_visible()
+    width = scroll_width(page)
+    page.screenshot(path=str(folder / "demo-sessions-phone.png"), full_page=True)
+    assert width <= PHONE["width"], f"sessions page scrolls sideways: {width}px"
+
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    expect(rows).to_have_count(1)
+    expect(page.get_by_text("this browser", exact=True)).to_be_visible()
+    assert scroll_width(page) <= PHONE["width"]
+
+    # (The server runs with DEBUG on, so its 404s are Django's debug page: the branded 404 is
+    # tested in test_pages.py.)
+    for url in ("/", "/books/", "/session/", "/reading-list/"):
+        page.goto(url)
+        assert scroll_width(page) <= PHONE["width"], url
+
+    icon = page.request.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert missing == []
+    print(f"\nscreenshots: {folder}")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 
@@ -153,12 +156,169 @@ def test_demo_command_sets_up_once(settings: Any) -> None:
     assert Book.objects.count() == 52
 
 
-def test_signed_in_sessions_page(visitor: Client) -> None:
-    from django.contrib.auth.models import User
+def signed_in(client: Client) -> Client:
+    """``client`` (which has allowed sessions) signed in as the staff user "librarian"."""
+    if not User.objects.filter(username="librarian").exists():
+        User.objects.create_superuser("librarian", "librarian@example.com", "pw")
+    response = client.post("/admin/login/?next=/", {"username": "librarian", "password": "pw"})
+    assert response.status_code == 302, response.status_code
+    return client
 
-    User.objects.create_superuser("librarian", "librarian@example.com", "pw")
-    visitor.post("/admin/login/?next=/", {"username": "librarian", "password": "pw"})
+
+def panel(page: str) -> str:
+    return page.split('data-testid="session-panel"')[1].split("</aside>")[0]
+
+
+def test_signed_in_sessions_page(visitor: Client) -> None:
+    signed_in(visitor)
     page = text(visitor.get("/"))
     assert "Signed in as librarian" in page
     sessions = text(visitor.get("/sessionkit/sessions/"))
     assert "this browser" in sessions
+
+
+def test_signed_in_sessions_page_in_the_demo_layout(visitor: Client, demo: None) -> None:
+    """The demo's override of sessionkit/sessions.html: the site's masthead, stylesheet and
+    panel around the app's table, whose rows, marker and end forms are all still there."""
+    other = Client()
+    other.post("/sessionkit/consent/", {"action": "grant"})
+    signed_in(other)
+    signed_in(visitor)
+    page = text(visitor.get("/sessionkit/sessions/"))
+    assert "<title>Your sessions · LocalLibrary</title>" in page
+    assert 'class="masthead"' in page and "/static/catalog/site.css" in page
+    assert 'data-testid="session-panel"' in page
+    assert "<h1>Where you are signed in</h1>" in page
+    rows = re.findall(r'<tr data-session="([^"]+)">(.*?)</tr>', page, re.S)
+    assert len(rows) == 2
+    mine = [sid for sid, row in rows if "this browser" in row]
+    theirs = [sid for sid, row in rows if "this browser" not in row]
+    assert len(mine) == 1 and len(theirs) == 1
+    other_row = dict(rows)[theirs[0]]
+    assert 'action="/sessionkit/sessions/end/"' in other_row
+    assert f'name="session_id" value="{theirs[0]}"' in other_row
+    assert "csrfmiddlewaretoken" in other_row and "Sign out there" in other_row
+    assert 'name="others" value="1"' in page and "Sign out everywhere else" in page
+    # The forms work from this page: end the other session, then only this browser is left.
+    ended = visitor.post("/sessionkit/sessions/end/", {"session_id": theirs[0]})
+    assert ended.status_code == 302
+    page = text(visitor.get("/sessionkit/sessions/"))
+    assert re.findall(r'<tr data-session="([^"]+)">', page) == mine
+    assert "Sign out everywhere else" not in page
+
+
+def test_no_thanks_dismisses_the_banner_and_stores_nothing(demo: None) -> None:
+    browser = Client()
+    page = text(browser.get("/books/"))
+    assert BANNER in page
+    banner = page.split('aria-label="Sessions"')[1].split("</aside>")[0]
+    assert 'action="/consent/decline/"' in banner and "No thanks" in banner
+    response = browser.post("/consent/decline/", {"next": "/books/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/books/"
+    for url in ("/books/", "/", "/authors/", "/books/"):
+        page = text(browser.get(url))
+        assert BANNER not in page, url
+        assert "Nothing is stored." in panel(page)
+    assert Session.objects.count() == 0
+    assert not browser.cookies.get("sessionid", None) or not browser.cookies["sessionid"].value
+    consent = browser.cookies.get("sessionkit_consent")
+    assert consent is None or consent.value != "1"
+    assert browser.cookies["demo_sessions_declined"].value == "1"
+    # Nothing counts either: every page is still the first.
+    assert "You have visited this page 1 time." in text(browser.get("/"))
+    assert Session.objects.count() == 0
+
+
+def test_no_thanks_can_be_changed_to_allow(demo: None) -> None:
+    browser = Client()
+    browser.post("/consent/decline/", {"next": "/"})
+    page = text(browser.get("/"))
+    assert 'name="action" value="grant"' in panel(page), "the panel still offers sessions"
+    browser.post("/sessionkit/consent/", {"action": "grant", "next": "/"})
+    browser.get("/")
+    page = text(browser.get("/"))
+    assert "You have visited this page 2 times." in page
+    assert Session.objects.count() == 1
+
+
+def test_no_thanks_only_redirects_on_site(demo: None) -> None:
+    response = Client().post("/consent/decline/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert Client().get("/consent/decline/").status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/consent/decline/").status_code == 403
+
+
+def test_panel_before_consent_says_nothing_is_stored(demo: None, visitor: Client) -> None:
+    before = panel(text(Client().get("/")))
+    assert "Nothing is stored." in before
+    assert "num_visits" not in before
+    assert "Sessions allowed" not in before
+    assert "first page this session" not in before
+    after = panel(text(visitor.get("/")))
+    assert "Nothing is stored." not in after
+    assert "<code>num_visits</code> = 1" in after
+    assert "<dt>Sessions allowed</dt><dd>yes</dd>" in after
+    assert "Forget me" in after
+
+
+def errors_section(page: str) -> str:
+    return page.split("<h2>Errors</h2>")[1].split("</main>")[0]
+
+
+def test_empty_error_list_is_a_sentence(visitor: Client) -> None:
+    errors = errors_section(text(visitor.get("/session/")))
+    assert "No errors so far." in errors
+    assert "<ol" not in errors and "<li>" not in errors
+    visitor.get("/no-such-page/")
+    errors = errors_section(text(visitor.get("/session/")))
+    assert "No errors so far." not in errors
+    assert re.search(r"<li><time>[\d:]+</time> 404 /no-such-page/</li>", errors)
+
+
+def test_branded_404(demo: None, settings: Any) -> None:
+    settings.DEBUG = False
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "<title>Not found · LocalLibrary</title>" in page
+    assert 'class="masthead"' in page and "/static/catalog/site.css" in page
+    assert "<code>/no-such-page/</code>" in page
+    assert 'href="/books/"' in page
+
+
+def test_branded_500_without_request_context(demo: None, settings: Any) -> None:
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.demo.boom_urls"
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "<title>Something went wrong · LocalLibrary</title>" in page
+    assert 'class="masthead"' in page and "/static/catalog/site.css" in page
+    assert 'href="/"' in page
+
+
+def test_favicon(demo: None) -> None:
+    page = text(Client().get("/"))
+    assert '<link rel="icon" href="/static/catalog/favicon.svg" type="image/svg+xml">' in page
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/catalog/favicon.svg"
+    found = finders.find("catalog/favicon.svg")
+    assert found is not None
+    with open(str(found)) as icon:
+        assert icon.read().startswith("<svg ")
+
+
+def num_pages(client: Client) -> int:
+    match = re.search(r"<th>num_pages</th><td>(\d+)</td>", text(client.get("/session/")))
+    assert match is not None
+    return int(match.group(1))
+
+
+def test_admin_jsi18n_is_not_a_page(visitor: Client) -> None:
+    signed_in(visitor)
+    before = num_pages(visitor)  # counts this /session/ view
+    assert visitor.get("/admin/jsi18n/").status_code == 200
+    assert num_pages(visitor) == before + 1  # only the second /session/ view
