@@ -20,8 +20,9 @@ from django.core.signals import setting_changed
 
 @functools.lru_cache(maxsize=8)
 def _default_exclusions(static_url: str | None, media_url: str | None) -> tuple[str, ...]:
-    """The static and media URLs (when served by this site), the favicon and robots.txt."""
-    patterns = [r"^/favicon\.ico$", r"^/robots\.txt$"]
+    """The static and media URLs (when served by this site), the favicon, robots.txt and the
+    admin's JavaScript catalogue (``/admin/jsi18n/``, a script every admin form loads)."""
+    patterns = [r"^/favicon\.ico$", r"^/robots\.txt$", r"^/[^?]*/jsi18n/$"]
     for url in (static_url, media_url):
         if url and not urlsplit(url).netloc:
             path = "/" + urlsplit(url).path.lstrip("/")
@@ -45,7 +46,8 @@ class Settings:
     def SESSIONKIT_TRACK_EXCLUDE(self) -> list[str]:
         """Regexes (matched against the path) of requests that are not tracked.
 
-        Default: the static and media URLs, ``/favicon.ico`` and ``/robots.txt``.
+        Default: the static and media URLs, ``/favicon.ico``, ``/robots.txt`` and JavaScript
+        catalogues (``…/jsi18n/``).
         """
         value = getattr(settings, "SESSIONKIT_TRACK_EXCLUDE", None)
         if value is not None:

@@ -134,7 +134,9 @@ def test_default_exclusions(settings: Any) -> None:
     assert is_excluded("/static/app.css")
     assert is_excluded("/media/cover.jpg")
     assert is_excluded("/favicon.ico")
+    assert is_excluded("/admin/jsi18n/")
     assert not is_excluded("/books/")
+    assert not is_excluded("/jsi18n-guide/")
 
 
 def test_rolling_expiry(engine: Any, browser: Client, settings: Any) -> None:
