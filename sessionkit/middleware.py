@@ -127,9 +127,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
         response = cast(HttpResponseBase, self.get_response(request))
         accessed = request.session.accessed
         decided = self._conclude(request, response, visit)
-        if (sync := self._sync_due(request, decided)) is not None:
+        if (sync := self._sync_due(request, visit, decided, response)) is not None:
             row, ended = self._synced(request, sync, _inventory().apply(sync, request))
-            written, decided = row or written, Conclusion(Plan.FORGET) if ended else decided
+            written, decided = row or written, self._after_sync(decided, ended)
         if decided.plan is Plan.SAVE:
             try:
                 self._save(request.session, visit, decided)
@@ -156,10 +156,10 @@ class SessionMiddleware(DjangoSessionMiddleware):
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         accessed = request.session.accessed
         decided = self._conclude(request, response, visit)
-        if (sync := self._sync_due(request, decided)) is not None:
+        if (sync := self._sync_due(request, visit, decided, response)) is not None:
             outcome = await sync_to_async(_inventory().apply)(sync, request)
             row, ended = await sync_to_async(self._synced)(request, sync, outcome)
-            written, decided = row or written, Conclusion(Plan.FORGET) if ended else decided
+            written, decided = row or written, self._after_sync(decided, ended)
         if decided.plan is Plan.SAVE:
             try:
                 await self._asave(request.session, visit, decided)
@@ -253,12 +253,37 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
     # --- the inventory of signed-in sessions ---------------------------------------------------
 
-    def _sync_due(self, request: HttpRequest, decided: Conclusion) -> inventory_note.Sync | None:
-        """The inventory write a session about to be saved needs after its view (a sign-in, a
-        key rotation or a change of user), decided without I/O. Most requests: none."""
-        if decided.plan is not Plan.SAVE or request.session.session_key is None:
+    def _sync_due(
+        self,
+        request: HttpRequest,
+        visit: Visit,
+        decided: Conclusion,
+        response: HttpResponseBase,
+    ) -> inventory_note.Sync | None:
+        """The inventory write a session needs after its view (a sign-in, a key rotation, a
+        change of user, or a signed-in session loaded on a request that is not tracked, so
+        that it is listed), decided without I/O. Most requests: none."""
+        session = request.session
+        if session.session_key is None:
             return None
-        return inventory_note.needs_sync(request, request.session, now=time.time())
+        untracked_load = (
+            visit.view is None
+            and decided.plan is Plan.NOTHING
+            and response.status_code < 500
+            and isinstance(session, SessionkitStore)
+            and session.__dict__.get("_session_cache") is not None
+        )
+        if decided.plan is not Plan.SAVE and not untracked_load:
+            return None
+        return inventory_note.needs_sync(request, session, now=time.time())
+
+    @staticmethod
+    def _after_sync(decided: Conclusion, ended: bool) -> Conclusion:
+        """The plan once the inventory was written: the session ended, or saved with the
+        inventory's note (also where the request had nothing else to save)."""
+        if ended:
+            return Conclusion(Plan.FORGET)
+        return decided if decided.plan is Plan.SAVE else Conclusion(Plan.SAVE)
 
     def _synced(
         self, request: HttpRequest, sync: inventory_note.Sync, outcome: inventory_note.Outcome

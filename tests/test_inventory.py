@@ -205,3 +205,41 @@ def test_a_session_signed_in_before_the_inventory_knew_it_is_signed_out_too(
     me.post("/sessionkit/sessions/end/", {"others": "1"})
     assert old.get("/whoami/").json()["authenticated"] is False
     assert me.get("/whoami/").json()["authenticated"] is True
+
+
+def test_with_tracking_off_a_signed_in_session_is_listed_once_then_costs_nothing(
+    reader: User, settings: Any, django_assert_num_queries: Any
+) -> None:
+    """An untracked request that loads a signed-in session lists it (once), so that later
+    loads need no sign-out check of their own: the session's read, and the view's query."""
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r""]
+    browser = Client(HTTP_USER_AGENT="Browser")
+    browser.force_login(reader)
+    assert browser.get("/whoami/").json()["username"] == "reader"
+    assert [row.user_agent for row in inventory.sessions_for(reader)] == ["Browser"]
+    with django_assert_num_queries(2):  # the session's read, the user's
+        assert browser.get("/whoami/").json()["username"] == "reader"
+
+
+def test_an_unlisted_session_on_an_untracked_path_over_asgi(
+    engine: Any, reader: User, settings: Any
+) -> None:
+    """The load's own sign-out check runs in a thread under ASGI (no sync query in the loop)."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/whoami/"]
+    first = signed_in("First")
+    other = AsyncClient()
+    sync_browser = Client(HTTP_USER_AGENT="Second")
+    sync_browser.force_login(reader)  # no request yet: not in the inventory
+    other.cookies[COOKIE] = sync_browser.cookies[COOKIE].value
+
+    async def whoami() -> Any:
+        response = await other.get("/whoami/")
+        assert response.status_code == 200
+        return response.json()["authenticated"]
+
+    assert first.post("/sessionkit/sessions/end/", {"others": "1"}).status_code == 302
+    assert async_to_sync(whoami)() is False

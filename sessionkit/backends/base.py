@@ -11,13 +11,14 @@ Expiry is absolute and stored beside the data (``Record.expires_at``), so every 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from asgiref.sync import sync_to_async
 from django.apps import apps
@@ -81,6 +82,34 @@ class Record:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+class Op(enum.Enum):
+    """What a step of a load or a save asks the store to do."""
+
+    READ = enum.auto()
+    READ_CURRENT = enum.auto()
+    CREATE = enum.auto()
+    UPDATE = enum.auto()
+    DELETE = enum.auto()
+    SLEEP = enum.auto()
+    ADOPT = enum.auto()
+    SIGNED_OUT = enum.auto()
+
+
+class Step:
+    """One I/O step: the operation and its arguments (the answer is sent back in)."""
+
+    __slots__ = ("op", "args")
+
+    def __init__(self, op: Op, *args: Any) -> None:
+        self.op, self.args = op, args
+
+
+Steps = Generator[Step, Any, T]
+"""A load or a save written once as steps; :meth:`SessionStore._run` carries them out with
+the sync primitives, :meth:`SessionStore._arun` with the async ones."""
 Progress = Callable[[int], None]
 
 
@@ -260,10 +289,7 @@ class SessionStore(SessionBase):
             return {}
         self._loaded_version = record.version
         self._loaded_data = record.data
-        data = self._signed_out_unlisted(key, self.decode(record.data))
-        if data is None:
-            self._session_key = None
-            return {}
+        data = self.decode(record.data)
         self._loaded_key = key
         self._loaded_anonymous = not any(name in data for name in SIGNED_IN_KEYS)
         return data
@@ -273,22 +299,27 @@ class SessionStore(SessionBase):
     inventory row (whose write checks "sign out everywhere"), so the load checks it instead
     for a session the inventory may not list."""
 
-    def _signed_out_unlisted(self, key: CookieKey, data: dict[str, Any]) -> dict[str, Any] | None:
-        """``data``, or None (and the session ended) when it is a signed-in session missing
-        from the inventory whose user signed out everywhere since it signed in."""
-        if not self.check_sign_out or not conf.SESSIONKIT_INVENTORY:
-            return data
+    def _unlisted(self, key: CookieKey, data: dict[str, Any]) -> tuple[str, float] | None:
+        """(user id, epoch) when the load must check "sign out everywhere" itself: a
+        signed-in session the inventory may not list, on a request the middleware does not
+        track. Decided without I/O."""
+        if not self.check_sign_out or not data or not conf.SESSIONKIT_INVENTORY:
+            return None
         from sessionkit import inventory_note
 
         unlisted = inventory_note.unlisted(data, stored_key(key))
-        if unlisted is None or not apps.is_installed("sessionkit"):
-            return data
+        return unlisted if unlisted is not None and apps.is_installed("sessionkit") else None
+
+    def _signed_out(self, key: CookieKey, unlisted: tuple[str, float]) -> bool:
+        """Whether the session's user signed out everywhere since it signed in; if so the
+        session ends here, as every other way ends it."""
         from sessionkit.inventory import signed_out  # the models: only for such a session
 
         if not signed_out(*unlisted):
-            return data
+            return False
         self._delete_all([plain_stored_key(key), key_hash(key)])
-        return None
+        self._session_key = None
+        return True
 
     # --- what sessionkit's middleware adds -------------------------------------------------
 
@@ -317,39 +348,90 @@ class SessionStore(SessionBase):
 
     def load(self) -> dict[str, Any]:
         key = self.cookie_key
-        if key is None:
-            return {}
-        stored = stored_key(key)
-        record = self._read(stored)
-        if record is None and (plain := self._plain_fallback(key, stored)) is not None:
-            record = self._read(plain)
-            if record is not None:  # kept under its plain key before hashing: move it
-                if not self._write(stored, record, create=True):
-                    record = self._read(stored)  # another request moved it first
-                elif not self._delete(plain):
-                    self._delete(stored)  # ended meanwhile: the move must not revive it
-                    record = None
-        if record is None and conf.SESSIONKIT_ADOPT_DJANGO_SESSIONS:
-            record = self._adopt(key, stored)
-        return self._accept(key, record)
+        return {} if key is None else self._run(self._loading(key))
 
     async def aload(self) -> dict[str, Any]:
         key = self.cookie_key
-        if key is None:
-            return {}
+        return {} if key is None else await self._arun(self._loading(key))
+
+    def _loading(self, key: CookieKey) -> Steps[dict[str, Any]]:
+        """The steps of a load, for :meth:`load` and :meth:`aload` alike."""
         stored = stored_key(key)
-        record = await self._aread(stored)
+        record = yield Step(Op.READ, stored)
         if record is None and (plain := self._plain_fallback(key, stored)) is not None:
-            record = await self._aread(plain)
-            if record is not None:
-                if not await self._awrite(stored, record, create=True):
-                    record = await self._aread(stored)
-                elif not await self._adelete(plain):
-                    await self._adelete(stored)
+            record = yield Step(Op.READ, plain)
+            if record is not None:  # kept under its plain key before hashing: move it
+                if not (yield Step(Op.CREATE, stored, record)):
+                    record = yield Step(Op.READ, stored)  # another request moved it first
+                elif not (yield Step(Op.DELETE, plain)):
+                    yield Step(Op.DELETE, stored)  # ended meanwhile: the move must not revive it
                     record = None
         if record is None and conf.SESSIONKIT_ADOPT_DJANGO_SESSIONS and self.django_sources():
-            record = await sync_to_async(self._adopt)(key, stored)
-        return self._accept(key, record)
+            record = yield Step(Op.ADOPT, key, stored)
+        data = self._accept(key, record)
+        if (unlisted := self._unlisted(key, data)) and (yield Step(Op.SIGNED_OUT, key, unlisted)):
+            return {}
+        return data
+
+    # --- carrying out steps: the sync and async paths differ only here -------------------------
+
+    def _run(self, steps: Steps[T]) -> T:
+        """Carry out ``steps`` with the sync primitives."""
+        answer: Any = None
+        try:
+            while True:
+                step = steps.send(answer)
+                answer = self._carry_out(step)
+        except StopIteration as done:
+            return cast(T, done.value)
+
+    async def _arun(self, steps: Steps[T]) -> T:
+        """Carry out ``steps`` with the async primitives."""
+        answer: Any = None
+        try:
+            while True:
+                step = steps.send(answer)
+                answer = await self._acarry_out(step)
+        except StopIteration as done:
+            return cast(T, done.value)
+
+    def _carry_out(self, step: Step) -> Any:
+        op, args = step.op, step.args
+        if op is Op.READ:
+            return self._read(*args)
+        if op is Op.READ_CURRENT:
+            return self._read_current(*args)
+        if op is Op.CREATE:
+            return self._write(*args, create=True)
+        if op is Op.UPDATE:
+            key, record, expected = args
+            return self._write(key, record, create=False, expected_version=expected)
+        if op is Op.DELETE:
+            return self._delete(*args)
+        if op is Op.SLEEP:
+            return time.sleep(*args)
+        if op is Op.ADOPT:
+            return self._adopt(*args)
+        return self._signed_out(*args)
+
+    async def _acarry_out(self, step: Step) -> Any:
+        op, args = step.op, step.args
+        if op is Op.READ:
+            return await self._aread(*args)
+        if op is Op.READ_CURRENT:
+            return await self._aread_current(*args)
+        if op is Op.CREATE:
+            return await self._awrite(*args, create=True)
+        if op is Op.UPDATE:
+            key, record, expected = args
+            return await self._awrite(key, record, create=False, expected_version=expected)
+        if op is Op.DELETE:
+            return await self._adelete(*args)
+        if op is Op.SLEEP:
+            return await asyncio.sleep(*args)
+        if op is Op.ADOPT:
+            return await sync_to_async(self._adopt)(*args)
+        return await sync_to_async(self._signed_out)(*args)
 
     # --- adopting what Django's own engine stored (sessionkit.adoption) ----------------------
 
@@ -466,21 +548,7 @@ class SessionStore(SessionBase):
             return None
         # _get_session is SessionBase's lazy loader; django-stubs does not declare it.
         record = self._record_for(self._get_session(no_load=must_create))  # type: ignore[attr-defined]
-        if must_create:
-            if not self._write(key, record, create=True):
-                raise CreateError
-            return self._won(record)
-        expected = self._loaded_version
-        for attempt in range(SAVE_ATTEMPTS):
-            if self._write(key, record, create=False, expected_version=expected):
-                return self._won(record)
-            if expected is None:
-                raise UpdateError
-            if attempt:
-                time.sleep(_backoff(attempt))
-            record = self._rebase(self._read_current(key))
-            expected = self._loaded_version
-        raise SessionConflict(self._conflict_message())
+        return self._run(self._saving(key, record, must_create))
 
     async def asave(self, must_create: bool = False) -> None:
         key = self.stored_key
@@ -493,20 +561,24 @@ class SessionStore(SessionBase):
                 await self.acreate()
             return None
         session = await self._aget_session(no_load=must_create)  # type: ignore[attr-defined]
-        record = self._record_for(session)
+        return await self._arun(self._saving(key, self._record_for(session), must_create))
+
+    def _saving(self, key: StoredKey, record: Record, must_create: bool) -> Steps[None]:
+        """The steps of a save, for :meth:`save` and :meth:`asave` alike: one conditional
+        write; on a lost race, merge onto the current record and write again."""
         if must_create:
-            if not await self._awrite(key, record, create=True):
+            if not (yield Step(Op.CREATE, key, record)):
                 raise CreateError
             return self._won(record)
         expected = self._loaded_version
         for attempt in range(SAVE_ATTEMPTS):
-            if await self._awrite(key, record, create=False, expected_version=expected):
+            if (yield Step(Op.UPDATE, key, record, expected)):
                 return self._won(record)
             if expected is None:
                 raise UpdateError
             if attempt:
-                await asyncio.sleep(_backoff(attempt))
-            record = self._rebase(await self._aread_current(key))
+                yield Step(Op.SLEEP, _backoff(attempt))
+            record = self._rebase((yield Step(Op.READ_CURRENT, key)))
             expected = self._loaded_version
         raise SessionConflict(self._conflict_message())
 
