@@ -68,6 +68,18 @@ def apply(sync: Sync, request: HttpRequest) -> Outcome:
     return Outcome.WRITTEN
 
 
+def apply_at_sign_in(sync: Sync, request: HttpRequest) -> Outcome | None:
+    """:func:`apply` at sign-in, unless a transaction (``ATOMIC_REQUESTS``, a view's
+    ``atomic()``) could roll the row back: None then, and the middleware writes it after the
+    view. (A test case's own transaction counts as committed.)"""
+    connection = connections[router.db_for_write(SessionRecord)]
+    if connection.in_atomic_block and not all(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    ):
+        return None
+    return apply(sync, request)
+
+
 def _write(sync: Sync) -> bool:
     using = router.db_for_write(SessionRecord)
     # The row first, the sign-out check after: a "sign out everywhere" that runs meanwhile

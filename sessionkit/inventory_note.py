@@ -116,8 +116,7 @@ def needs_sync(request: HttpRequest, session: SessionBase, *, now: float) -> Syn
     if note is not None and note.user_id == str(user_id):
         if (
             note.synced == sid
-            and note.ip == ip
-            and note.agent == _digest(agent)
+            and (note.ip == ip and note.agent == _digest(agent) or _unknown_client(note))
             and now - note.synced_at < conf.SESSIONKIT_INVENTORY_INTERVAL
         ):
             return None
@@ -126,6 +125,13 @@ def needs_sync(request: HttpRequest, session: SessionBase, *, now: float) -> Syn
         kept = Note(str(user_id), signed_in=now, epoch=0.0)
     wanted = replace(kept, synced=sid, ip=ip, agent=_digest(agent), synced_at=now)
     return Sync(sid, stored, wanted, note, agent, session.get_expiry_date())
+
+
+def _unknown_client(note: Note) -> bool:
+    """Whether the row was written without a client's address and agent (a sign-in outside a
+    request, as the test client's ``force_login``): they are filled in at the next refresh,
+    not by a write on the very next request."""
+    return note.ip is None and note.agent == _digest("")
 
 
 def unlisted(data: dict[str, Any], stored: StoredKey) -> tuple[str, float] | None:
@@ -145,14 +151,24 @@ def unlisted(data: dict[str, Any], stored: StoredKey) -> tuple[str, float] | Non
 
 def signed_in(sender: object, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """``user_logged_in`` receiver: the session signed in now; sign-outs everywhere from
-    before this moment do not end it. (Its row is written at the end of the request.)"""
+    before this moment do not end it. Its row is written now, with the sign-in's own writes
+    (so the requests after it have nothing to write), unless a transaction is open that
+    could roll the row back: then at the end of the request."""
     session: SessionBase | None = getattr(request, "session", None)
-    if session is None or not conf.SESSIONKIT_INVENTORY:
+    if request is None or session is None or not conf.SESSIONKIT_INVENTORY:
         return
     user_id = session.get(USER_KEY)
-    if user_id is not None:
-        now = time.time()
-        session[NOTE_KEY] = Note(str(user_id), signed_in=now, epoch=now).dump()
+    if user_id is None:
+        return
+    now = time.time()
+    session[NOTE_KEY] = Note(str(user_id), signed_in=now, epoch=now).dump()
+    sync = needs_sync(request, session, now=now)
+    if sync is not None:
+        from sessionkit.inventory import apply_at_sign_in  # the models: the app is there
+
+        outcome = apply_at_sign_in(sync, request)
+        if outcome is not None:
+            record(session, sync, outcome)
 
 
 def record(session: SessionBase, sync: Sync, outcome: Outcome) -> None:
