@@ -236,7 +236,11 @@ class SessionStore(SessionBase):
     @property
     def cookie_key(self) -> CookieKey | None:
         """The session's key as its cookie carries it (None until it has one)."""
-        return cookie_key(self.session_key)
+        raw = self.session_key
+        checked = self.__dict__.get("_checked_key")
+        if checked is None or checked[0] != raw:
+            checked = self._checked_key = (raw, cookie_key(raw))
+        return checked[1]
 
     @property
     def stored_key(self) -> StoredKey | None:
