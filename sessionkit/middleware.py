@@ -109,38 +109,25 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 f"one of: {', '.join(ENGINES)}."
             ) from exc
         self.adoptable = issubclass(self.SessionStore, SessionkitStore)
+        # Whether the engine's I/O is natively async (the redis engine), or runs in a thread.
+        self.async_store = self.adoptable and not getattr(
+            getattr(self.SessionStore, "_aread", None), "delegates_to_sync", False
+        )
 
     def __call__(self, request: HttpRequest) -> Any:
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        visit = self._open(request)
-        if visit.permitted and visit.tracked:
-            try:
-                request.session.get(FIGURES_KEY)  # the one load
-            except STORE_ERRORS as exc:
-                visit = self._store_down(request, visit, exc)
-        visit, sync = self._begin(request, visit)
-        written = None
-        if sync is not None:  # before the view: a session signed out everywhere ends here
-            written, _ = self._synced(request, sync, _inventory().apply(sync, request))
-        request.session.accessed = False  # the middleware's own reads are not the app's
+        visit, written = self._before_view(request)
         response = cast(HttpResponseBase, self.get_response(request))
-        accessed = request.session.accessed
-        decided = self._conclude(request, response, visit)
-        if (sync := self._sync_due(request, visit, decided, response)) is not None:
-            row, ended = self._synced(request, sync, _inventory().apply(sync, request))
-            written, decided = row or written, self._after_sync(decided, ended)
-        if decided.plan is Plan.SAVE:
-            try:
-                self._save(request.session, visit, decided)
-            except UpdateError:
-                self._forget_row(written)
-                raise self._interrupted() from None
-            except STORE_ERRORS as exc:
-                decided = self._not_saved(request, exc)
-        return self._respond(request, response, visit, decided, accessed)
+        return self._after_view(request, response, visit, written)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        if not self.async_store:
+            # An engine whose I/O runs in a thread anyway: the whole of each side of the view
+            # in one hop (as Django's own middleware does), not one hop per store call.
+            visit, written = await sync_to_async(self._before_view)(request)
+            response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
+            return await sync_to_async(self._after_view)(request, response, visit, written)
         visit = self._open(request)
         if visit.permitted and visit.tracked:
             try:
@@ -165,6 +152,44 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 await self._asave(request.session, visit, decided)
             except UpdateError:
                 await sync_to_async(self._forget_row)(written)
+                raise self._interrupted() from None
+            except STORE_ERRORS as exc:
+                decided = self._not_saved(request, exc)
+        return self._respond(request, response, visit, decided, accessed)
+
+    def _before_view(self, request: HttpRequest) -> tuple[Visit, StoredKey | None]:
+        """Everything before the view: open, the one load, begin, the inventory check."""
+        visit = self._open(request)
+        if visit.permitted and visit.tracked:
+            try:
+                request.session.get(FIGURES_KEY)  # the one load
+            except STORE_ERRORS as exc:
+                visit = self._store_down(request, visit, exc)
+        visit, sync = self._begin(request, visit)
+        written = None
+        if sync is not None:  # before the view: a session signed out everywhere ends here
+            written, _ = self._synced(request, sync, _inventory().apply(sync, request))
+        request.session.accessed = False  # the middleware's own reads are not the app's
+        return visit, written
+
+    def _after_view(
+        self,
+        request: HttpRequest,
+        response: HttpResponseBase,
+        visit: Visit,
+        written: StoredKey | None,
+    ) -> HttpResponseBase:
+        """Everything after the view: conclude, the inventory write, the one save, cookies."""
+        accessed = request.session.accessed
+        decided = self._conclude(request, response, visit)
+        if (sync := self._sync_due(request, visit, decided, response)) is not None:
+            row, ended = self._synced(request, sync, _inventory().apply(sync, request))
+            written, decided = row or written, self._after_sync(decided, ended)
+        if decided.plan is Plan.SAVE:
+            try:
+                self._save(request.session, visit, decided)
+            except UpdateError:
+                self._forget_row(written)
                 raise self._interrupted() from None
             except STORE_ERRORS as exc:
                 decided = self._not_saved(request, exc)
