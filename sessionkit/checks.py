@@ -259,9 +259,13 @@ def check_tables(
 def _inside_migrate() -> bool:
     """Whether ``migrate`` runs these checks: it runs the database checks before it creates
     the tables, and would tell its own user to run it."""
+    migrate = "django.core.management.commands.migrate"
     frame = sys._getframe(1)
     while frame is not None:
-        if frame.f_globals.get("__name__") == "django.core.management.commands.migrate":
+        # The command's own code, or BaseCommand.execute()/check() running for it.
+        if frame.f_globals.get("__name__") == migrate:
+            return True
+        if type(frame.f_locals.get("self")).__module__ == migrate:
             return True
         frame = frame.f_back  # type: ignore[assignment]
     return False

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from sessionkit.client import client_ip, user_agent
 from sessionkit.conf import conf
 from sessionkit.keys import PublicId, StoredKey, as_public_id, as_stored_key, public_id
+from sessionkit.timestamps import to_timestamp
 
 NOTE_KEY = "_sessionkit_inventory"
 """The reserved session key of the inventory's note about this session (see :class:`Note`)."""
@@ -47,6 +48,8 @@ class Note:
     agent: str = ""
     """A digest of the user agent, as written."""
     synced_at: float = 0.0
+    expires: float = 0.0
+    """The expiry the row was written with (POSIX seconds)."""
 
     def dump(self) -> list[Any]:
         return [
@@ -57,12 +60,13 @@ class Note:
             self.ip,
             self.agent,
             self.synced_at,
+            self.expires,
         ]
 
     @classmethod
     def load(cls, raw: Any) -> Note | None:
         try:
-            user_id, signed_in, epoch, synced, ip, agent, synced_at = raw
+            user_id, signed_in, epoch, synced, ip, agent, synced_at, *rest = raw
             return cls(
                 str(user_id),
                 float(signed_in),
@@ -71,6 +75,7 @@ class Note:
                 None if ip is None else str(ip),
                 str(agent),
                 float(synced_at),
+                float(rest[0]) if rest else 0.0,
             )
         except (TypeError, ValueError):
             return None
@@ -111,27 +116,44 @@ def needs_sync(request: HttpRequest, session: SessionBase, *, now: float) -> Syn
     if user_id is None or stored is None or not apps.is_installed("sessionkit"):
         return None  # (without the app, a file or cache engine keeps no inventory)
     sid = public_id(stored)
-    ip, agent = client_ip(request), user_agent(request)
+    # No server name and no client address: a request built outside any server (force_login).
+    outside = "SERVER_NAME" not in request.META and "REMOTE_ADDR" not in request.META
+    ip, agent = (None, UNKNOWN_AGENT) if outside else (client_ip(request), None)
     note = Note.load(session.get(NOTE_KEY))
+    expiry = session.get_expiry_date()
+    interval = conf.SESSIONKIT_INVENTORY_INTERVAL
     if note is not None and note.user_id == str(user_id):
         if (
             note.synced == sid
-            and (note.ip == ip and note.agent == _digest(agent) or _unknown_client(note))
-            and now - note.synced_at < conf.SESSIONKIT_INVENTORY_INTERVAL
+            and (note.agent == UNKNOWN_AGENT or _same_client(note, ip, request))
+            and now - note.synced_at < interval
+            # A set_expiry() after the sign-in ("remember me"): the row must not expire first.
+            and to_timestamp(expiry) - note.expires <= interval
         ):
             return None
         kept = note
     else:
         kept = Note(str(user_id), signed_in=now, epoch=0.0)
-    wanted = replace(kept, synced=sid, ip=ip, agent=_digest(agent), synced_at=now)
-    return Sync(sid, stored, wanted, note, agent, session.get_expiry_date())
+    shown_agent = user_agent(request) if agent is None else ""
+    wanted = replace(
+        kept,
+        synced=sid,
+        ip=ip,
+        agent=agent or _digest(shown_agent),
+        synced_at=now,
+        expires=to_timestamp(expiry),
+    )
+    return Sync(sid, stored, wanted, note, shown_agent, expiry)
 
 
-def _unknown_client(note: Note) -> bool:
-    """Whether the row was written without a client's address and agent (a sign-in outside a
-    request, as the test client's ``force_login``): they are filled in at the next refresh,
-    not by a write on the very next request."""
-    return note.ip is None and note.agent == _digest("")
+UNKNOWN_AGENT = "?"
+"""The note's agent for a sign-in outside any client's request (the test client's
+``force_login`` builds an empty request): the address and agent are filled in at the next
+refresh, not by a write on the very next request."""
+
+
+def _same_client(note: Note, ip: str | None, request: HttpRequest) -> bool:
+    return note.ip == ip and note.agent == _digest(user_agent(request))
 
 
 def unlisted(data: dict[str, Any], stored: StoredKey) -> tuple[str, float] | None:
@@ -146,6 +168,8 @@ def unlisted(data: dict[str, Any], stored: StoredKey) -> tuple[str, float] | Non
         return str(user_id), 0.0
     if note.synced != public_id(stored):
         return note.user_id, note.epoch
+    if time.time() - note.synced_at >= conf.SESSIONKIT_INVENTORY_INTERVAL:
+        return note.user_id, note.epoch  # as a tracked request would check it now
     return None
 
 
@@ -169,6 +193,10 @@ def signed_in(sender: object, request: HttpRequest | None = None, **kwargs: Any)
         outcome = apply_at_sign_in(sync, request)
         if outcome is not None:
             record(session, sync, outcome)
+            if outcome is Outcome.WRITTEN:
+                # Should the view fail after this, its changes (the sign-in) are discarded:
+                # the middleware drops this row with them.
+                request.sessionkit_signed_in_row = sync.store_key  # type: ignore[attr-defined]
 
 
 def record(session: SessionBase, sync: Sync, outcome: Outcome) -> None:

@@ -143,6 +143,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         accessed = request.session.accessed
         decided = self._conclude(request, response, visit)
+        if (row := self._discarded_sign_in(request, response)) is not None:
+            await sync_to_async(_inventory().forget)(row)
         if (sync := self._sync_due(request, visit, decided, response)) is not None:
             outcome = await sync_to_async(_inventory().apply)(sync, request)
             row, ended = await sync_to_async(self._synced)(request, sync, outcome)
@@ -182,6 +184,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
         """Everything after the view: conclude, the inventory write, the one save, cookies."""
         accessed = request.session.accessed
         decided = self._conclude(request, response, visit)
+        if (row := self._discarded_sign_in(request, response)) is not None:
+            _inventory().forget(row)
         if (sync := self._sync_due(request, visit, decided, response)) is not None:
             row, ended = self._synced(request, sync, _inventory().apply(sync, request))
             written, decided = row or written, self._after_sync(decided, ended)
@@ -301,6 +305,13 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if decided.plan is not Plan.SAVE and not untracked_load:
             return None
         return inventory_note.needs_sync(request, session, now=time.time())
+
+    @staticmethod
+    def _discarded_sign_in(request: HttpRequest, response: HttpResponseBase) -> StoredKey | None:
+        """The inventory row a sign-in wrote during a view that then failed: its changes (the
+        sign-in among them) are not kept, so neither is the row."""
+        row: StoredKey | None = getattr(request, "sessionkit_signed_in_row", None)
+        return row if row is not None and response.status_code >= 500 else None
 
     @staticmethod
     def _after_sync(decided: Conclusion, ended: bool) -> Conclusion:

@@ -12,6 +12,7 @@ import random
 import re
 import string
 import threading
+import time
 from datetime import timedelta
 from importlib import import_module
 from io import StringIO
@@ -24,6 +25,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
+from django.utils.timezone import now as django_timezone_now
 from freezegun import freeze_time
 
 from sessionkit import inventory
@@ -541,3 +543,116 @@ def test_11_a_rolled_back_adoption_leaves_no_cache_copy(
         assert whoami(with_cookie(old.session_key)) == ""
     finally:
         connections["default"].settings_dict["ATOMIC_REQUESTS"] = False
+
+
+# --- 12. the sign-in's own inventory write, untracked paths, deferred cache copies -----------
+
+
+def untracked_whoami(browser: Client) -> str:
+    response = browser.get("/media/whoami/")
+    assert response.status_code == 200
+    return str(response.json()["username"])
+
+
+def test_12_remember_me_keeps_its_row_and_is_signed_out_everywhere(
+    engine: Any, reader: User, settings: Any
+) -> None:
+    """A set_expiry() after login() ("keep me signed in"): the row follows the longer expiry,
+    so cleanup keeps it, the sessions page lists it, and sign out everywhere ends it, on an
+    untracked path too."""
+    from sessionkit.models import SessionRecord
+
+    settings.SESSION_COOKIE_AGE = 3600
+    settings.MEDIA_URL = "/media/"
+    thief = Client(HTTP_USER_AGENT="Thief", raise_request_exception=False)
+    thief.get("/page/")
+    assert thief.post("/sign-in/remembered/", {"username": "reader"}).status_code == 200
+    row = SessionRecord.objects.get(user_agent="Thief")
+    assert row.expire_date > django_timezone_now() + timedelta(days=29)
+    with freeze_time(timedelta(hours=2), tick=True):
+        assert inventory.delete_expired_rows() == 0
+        me = signed_in("reader", agent="Victim")
+        assert "Thief" in me.get("/sessionkit/sessions/").content.decode()
+        assert me.post("/sessionkit/sessions/end/", {"others": "1"}).status_code == 302
+        assert untracked_whoami(thief) == ""
+
+
+def test_12_a_sign_in_whose_view_fails_leaves_no_row(
+    engine: Any, reader: User, settings: Any
+) -> None:
+    from sessionkit.models import SessionRecord
+
+    browser = Client(HTTP_USER_AGENT="Ghost", raise_request_exception=False)
+    browser.get("/page/")
+    assert browser.post("/sign-in/fail/", {"username": "reader"}).status_code == 500
+    assert whoami(browser) == ""
+    assert not SessionRecord.objects.filter(user_id=str(reader.pk)).exists()
+
+
+def test_12_an_untracked_load_with_the_inventory_down_serves_the_page(
+    engine: Any, reader: User, settings: Any, monkeypatch: Any
+) -> None:
+    from django.db import OperationalError
+
+    settings.MEDIA_URL = "/media/"
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("the inventory's database is down")
+
+    browser = Client(HTTP_USER_AGENT="Browser", raise_request_exception=False)
+    browser.get("/page/")
+    monkeypatch.setattr(inventory, "_upsert", down)
+    monkeypatch.setattr(inventory, "signed_out", down)
+    assert browser.post("/sign-in/", {"username": "reader"}).status_code == 200
+    assert untracked_whoami(browser) == "reader"
+
+
+def test_12_a_client_without_an_agent_still_updates_its_row(
+    engine: Any, reader: User, settings: Any
+) -> None:
+    """Only a sign-in outside any request (force_login) waits for the refresh to fill in the
+    client; a real client that sent no User-Agent gets its row updated when it changes."""
+    from sessionkit.models import SessionRecord
+
+    settings.SESSIONKIT_STORE_IP = False
+    browser = Client(raise_request_exception=False)
+    browser.get("/page/")
+    browser.post("/sign-in/", {"username": "reader"})
+    browser.defaults["HTTP_USER_AGENT"] = "Other/1.0"
+    browser.get("/page/")
+    assert SessionRecord.objects.get(user_id=str(reader.pk)).user_agent == "Other/1.0"
+
+
+@pytest.mark.django_db(databases=["default", "postgres"], transaction=True)
+def test_12_a_copy_made_inside_a_long_transaction_does_not_outlive_a_logout(
+    settings: Any,
+) -> None:
+    """cached_db inside a transaction: no fill at all, and a put deferred to the commit is
+    dropped past SESSIONKIT_CACHED_DB_MAX_AGE (a tombstone written meanwhile may be gone)."""
+    from django.db import transaction
+
+    services.need("postgres", "redis")
+    settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = "redis"
+    settings.SESSIONKIT_CACHED_DB_MAX_AGE = 1
+    token = SESSION_DB.set("postgres")
+    try:
+        from sessionkit.backends.cached_db import SessionStore
+
+        store = SessionStore()
+        store["_auth_user_id"] = "1"
+        store.create()
+        key = store.session_key
+        caches["redis"].clear()  # its cache copy gone: the next read goes to the database
+        with transaction.atomic(using="postgres"):  # a slow view under ATOMIC_REQUESTS
+            assert SessionStore(key).load() == {"_auth_user_id": "1"}
+            context = contextvars.copy_context()
+            logout = threading.Thread(
+                target=context.run, args=(lambda: SessionStore(key).delete(),)
+            )
+            logout.start()
+            logout.join()
+            time.sleep(1.5)  # the tombstone (1 s) is gone by the commit
+        assert SessionStore(key).load() == {}, "the logout stays a logout"
+    finally:
+        SESSION_DB.reset(token)

@@ -21,6 +21,9 @@ urlpatterns = [
     path("hold/", views.hold),
     path("sign-in/", views.sign_in),
     path("whoami/", views.whoami),
+    path("media/whoami/", views.whoami),  # untracked by default (MEDIA_URL), as a private file
+    path("sign-in/remembered/", views.sign_in_remembered),
+    path("sign-in/fail/", views.sign_in_then_fail),
     path("plain/", views.plain),
     path("rotate/", views.rotate),
     path("sessionkit/", include("sessionkit.urls")),

@@ -136,6 +136,22 @@ def plain(request: HttpRequest) -> HttpResponse:
     return HttpResponse("the same for everyone")
 
 
+def sign_in_remembered(request: HttpRequest) -> HttpResponse:
+    """login(), then "keep me signed in": a longer expiry set after the sign-in."""
+    from django.contrib.auth import get_user_model, login
+
+    login(request, get_user_model().objects.get(username=request.POST["username"]))
+    request.session.set_expiry(30 * 24 * 3600)
+    return HttpResponse("signed in")
+
+
+def sign_in_then_fail(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth import get_user_model, login
+
+    login(request, get_user_model().objects.get(username=request.POST["username"]))
+    raise RuntimeError("after the sign-in")
+
+
 def whoami(request: HttpRequest) -> HttpResponse:
     user = request.user
     return JsonResponse({"authenticated": user.is_authenticated, "username": user.get_username()})

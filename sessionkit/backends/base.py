@@ -24,6 +24,7 @@ from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
+from django.db import DatabaseError
 
 from sessionkit.conf import conf
 from sessionkit.exceptions import (
@@ -319,7 +320,15 @@ class SessionStore(SessionBase):
         session ends here, as every other way ends it."""
         from sessionkit.inventory import signed_out  # the models: only for such a session
 
-        if not signed_out(*unlisted):
+        try:
+            if not signed_out(*unlisted):
+                return False
+        except DatabaseError as exc:  # as a failing inventory write: logged, page served
+            logging.getLogger("sessionkit.inventory").error(
+                "Could not check whether this session was signed out everywhere: %s%s",
+                exc,
+                hint_for(exc),
+            )
             return False
         self._delete_all([plain_stored_key(key), key_hash(key)])
         self._session_key = None

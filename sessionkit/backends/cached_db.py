@@ -131,12 +131,10 @@ class SessionStore(DBStore):
         if isinstance(cached, Ended):
             return None
         record = super()._read(key)
-        if record is not None and cached is not _FAILED:
-            self._after_commit(
-                lambda: self._guarded(
-                    "fill", lambda: self._access.fill(name, record, self._timeout(record))
-                )
-            )
+        if record is not None and cached is not _FAILED and not self._in_transaction():
+            # (Inside a transaction no fill: a copy made at its commit could outlive a
+            # tombstone written meanwhile; a fill only saves a later read.)
+            self._guarded("fill", lambda: self._access.fill(name, record, self._timeout(record)))
         return record
 
     def _read_current(self, key: StoredKey) -> Record | None:
@@ -149,25 +147,31 @@ class SessionStore(DBStore):
         if not super()._write(key, record, create=create, expected_version=expected_version):
             return False
         name = cache_key(key)
-        self._after_commit(
-            lambda: self._guarded(
-                "write", lambda: self._access.put(name, record, self._timeout(record))
-            )
+
+        def put() -> None:
+            self._guarded("write", lambda: self._access.put(name, record, self._timeout(record)))
+
+        if not self._in_transaction():
+            put()
+            return True
+        # Inside a transaction (ATOMIC_REQUESTS, a view's atomic()): once it commits, as a
+        # copy of a row it then rolls back would be served without its row; and not at all
+        # past SESSIONKIT_CACHED_DB_MAX_AGE, when a tombstone written meanwhile may be gone.
+        written_at = time.time()
+        transaction.on_commit(
+            lambda: (
+                put() if time.time() - written_at < conf.SESSIONKIT_CACHED_DB_MAX_AGE else None
+            ),
+            using=router.db_for_write(self.model),
         )
         return True
 
-    def _after_commit(self, copy: Callable[[], object]) -> None:
-        """Copy into the cache now, or, inside a transaction (``ATOMIC_REQUESTS``, a view's
-        ``atomic()``), once it commits: a copy of a row the transaction then rolls back would
-        be served without its row. (A test case's own transaction counts as committed.)"""
-        alias = router.db_for_write(self.model)
-        connection = connections[alias]
-        if connection.in_atomic_block and not all(
+    def _in_transaction(self) -> bool:
+        """Inside a transaction that may roll back (a test case's own counts as committed)."""
+        connection = connections[router.db_for_write(self.model)]
+        return connection.in_atomic_block and not all(
             getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
-        ):
-            transaction.on_commit(copy, using=alias)
-        else:
-            copy()
+        )
 
     def _delete(self, key: StoredKey) -> bool:
         removed = super()._delete(key)
