@@ -128,6 +128,38 @@ def check_engine_imports(
     return []
 
 
+DJANGO_MODEL_ENGINES = frozenset(
+    {"django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"}
+)
+
+
+def djangos_engine_without_its_app() -> str | None:
+    """The message when SESSION_ENGINE is Django's db or cached_db engine (Django's default
+    is the db engine) while its app is not installed: every request would fail on its model."""
+    if _engine() in DJANGO_MODEL_ENGINES and "django.contrib.sessions" not in (
+        settings.INSTALLED_APPS
+    ):
+        return (
+            f"SESSION_ENGINE is {_engine()!r} (Django's default when the setting is not set), "
+            "whose model needs 'django.contrib.sessions' in INSTALLED_APPS: every request "
+            "would fail. Set SESSION_ENGINE = 'sessionkit.backends.db' (or another "
+            "sessionkit engine)."
+        )
+    return None
+
+
+@register(Tags.compatibility)
+def check_djangos_engine(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    if (
+        OUR_MIDDLEWARE not in _middleware()
+        or (message := djangos_engine_without_its_app()) is None
+    ):
+        return []
+    return [Error(message, id="sessionkit.E008")]
+
+
 @register(Tags.caches)
 def check_redis(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     uses_redis = _engine() == "sessionkit.backends.redis" or (

@@ -30,10 +30,9 @@ from django.utils.cache import patch_vary_headers
 
 from sessionkit import consent, cookies, inventory_note, pending
 from sessionkit.backends.base import SessionStore as SessionkitStore
-from sessionkit.checks import (
-    ENGINES,
-    MODEL_ENGINES,
-)  # and registers the checks, app installed or not
+
+# (importing the checks registers them, app installed or not)
+from sessionkit.checks import ENGINES, MODEL_ENGINES, djangos_engine_without_its_app
 from sessionkit.conf import conf
 from sessionkit.exceptions import (
     SessionConflict,
@@ -95,6 +94,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
     async_capable = True
 
     def __init__(self, get_response: Any) -> None:
+        if (message := djangos_engine_without_its_app()) is not None:
+            raise ImproperlyConfigured(message)
         if settings.SESSION_ENGINE in MODEL_ENGINES and not apps.is_installed("sessionkit"):
             raise ImproperlyConfigured(
                 f"SESSION_ENGINE {settings.SESSION_ENGINE!r} needs 'sessionkit' in "

@@ -253,3 +253,15 @@ def test_a_missing_table_is_logged_with_what_to_do(
         with connection.schema_editor() as editor:
             editor.create_model(Session)
     assert any("run `python manage.py migrate`" in r.getMessage() for r in caplog.records)
+
+
+def test_djangos_default_engine_without_its_app_is_an_error(settings: Any) -> None:
+    """A project that switched INSTALLED_APPS and MIDDLEWARE but never set SESSION_ENGINE has
+    Django's default, the db engine, whose model is not installed: every request would 500."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    with modify_settings(INSTALLED_APPS={"remove": ["django.contrib.sessions"]}):
+        assert sessionkit_ids() == ["sessionkit.E008"]
+        from sessionkit.middleware import SessionMiddleware
+
+        with pytest.raises(ImproperlyConfigured, match="sessionkit.backends.db"):
+            SessionMiddleware(lambda request: None)
