@@ -155,6 +155,45 @@ def full_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
     return rows
 
 
+def no_write_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+    """Requests whose figures need no write, beside Django's middleware on a page that does not
+    touch the session: a cookieless client (a bot), and a returning visitor on an excluded
+    path (``SESSIONKIT_TRACK_EXCLUDE``)."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    rows = []
+    with configure("db", None, "default", tempfile.gettempdir()):
+        for label, keeps_cookies in [("cookieless client", False), ("excluded path", True)]:
+            sides = {}
+            for side, module in [
+                ("django", "django.contrib.sessions"),
+                ("sessionkit", "sessionkit"),
+            ]:
+                client = Client()
+                with override_settings(
+                    MIDDLEWARE=[f"{module}.middleware.SessionMiddleware"],
+                    SESSION_ENGINE=f"{module}.backends.db",
+                    SESSIONKIT_TRACK_EXCLUDE=[r"^/plain/"],
+                ):
+                    client.get("/counter/warm/")
+                    client.get("/counter/warm/")
+                    assert client.get("/plain/").status_code == 200
+
+                def run(client: Any = client, keeps_cookies: bool = keeps_cookies) -> None:
+                    if not keeps_cookies:
+                        client.cookies.clear()
+                    assert client.get("/plain/").status_code == 200
+
+                sides[side] = run
+            # Both sides under the same settings: /plain/ excluded only for "excluded path".
+            exclude = [r"^/plain/"] if keeps_cookies else []
+            with override_settings(SESSIONKIT_TRACK_EXCLUDE=exclude):
+                result = measure(sides, 50 if quick else 1000, rounds)
+            rows.append((f"db/PostgreSQL, {label}", result["django"], result["sessionkit"]))
+    return rows
+
+
 def read_only_cycles(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
     """Load only (a page that reads the session and changes nothing)."""
     rows = []
@@ -458,6 +497,11 @@ def main() -> None:
         (
             "2. Tracked request (tracking + session template) against Django + counter",
             full_requests,
+            1.00,
+        ),
+        (
+            "2b. A request whose figures need no write, against Django on a plain page",
+            no_write_requests,
             1.00,
         ),
     ]

@@ -17,7 +17,13 @@ def counter(request: HttpRequest) -> HttpResponse:
     return render(request, "counter.html", {"num_visits": num_visits})
 
 
+def plain(request: HttpRequest) -> HttpResponse:
+    """Both sides: a page that does not touch the session."""
+    return HttpResponse("the same for everyone")
+
+
 urlpatterns = [
+    re_path(r"^plain/", plain),
     re_path(r"^tracked/", tracked),
     re_path(r"^counter/", counter),
 ]
