@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import statistics
 import tempfile
@@ -78,7 +79,11 @@ def configure(engine: str, cache: str | None, db: str | None, folder: str) -> An
     return override_settings(SESSION_CACHE_ALIAS=cache or "default", SESSION_FILE_PATH=folder)
 
 
-def engine_cycles(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+def store_cycles(
+    rounds: int, quick: bool, step: Callable[[Any, str], None]
+) -> list[tuple[str, float, float]]:
+    """``step(store_class, key)`` on a seeded session, sessionkit's engine beside Django's
+    engine of the same name, for every engine/backend pair."""
     rows = []
     for label, engine, cache, db in PAIRS:
         folder = tempfile.mkdtemp(prefix="sessionkit-bench-")
@@ -92,18 +97,30 @@ def engine_cycles(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
                 seed = store_class()
                 seed.update(DATA)
                 seed.save()
-                key = seed.session_key
-
-                def cycle(store_class: Any = store_class, key: str = key) -> None:
-                    store = store_class(key)
-                    store["num_visits"] = store.get("num_visits", 0) + 1
-                    store.save()
-
-                sides[side] = cycle
+                sides[side] = functools.partial(step, store_class, seed.session_key)
             ops = 50 if quick else (2000 if cache == "locmem" or engine == "file" else 300)
             result = measure(sides, ops, rounds)
         rows.append((label, result["django"], result["sessionkit"]))
     return rows
+
+
+def cycle(store_class: Any, key: str) -> None:
+    store = store_class(key)
+    store["num_visits"] = store.get("num_visits", 0) + 1
+    store.save()
+
+
+def load(store_class: Any, key: str) -> None:
+    assert store_class(key).get("num_visits") is not None
+
+
+def engine_cycles(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+    return store_cycles(rounds, quick, cycle)
+
+
+def read_only_cycles(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+    """Load only (a page that reads the session and changes nothing)."""
+    return store_cycles(rounds, quick, load)
 
 
 def requester(client: Any, path: str, variant: Any = None) -> Callable[[], None]:
@@ -191,32 +208,6 @@ def no_write_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]
             with override_settings(SESSIONKIT_TRACK_EXCLUDE=exclude):
                 result = measure(sides, 50 if quick else 1000, rounds)
             rows.append((f"db/PostgreSQL, {label}", result["django"], result["sessionkit"]))
-    return rows
-
-
-def read_only_cycles(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
-    """Load only (a page that reads the session and changes nothing)."""
-    rows = []
-    for label, engine, cache, db in PAIRS:
-        folder = tempfile.mkdtemp(prefix="sessionkit-bench-")
-        with configure(engine, cache, db, folder):
-            sides = {}
-            for side, module in [
-                ("django", f"django.contrib.sessions.backends.{engine}"),
-                ("sessionkit", f"sessionkit.backends.{engine}"),
-            ]:
-                store_class = import_module(module).SessionStore
-                seed = store_class()
-                seed.update(DATA)
-                seed.save()
-
-                def load(store_class: Any = store_class, key: str = seed.session_key) -> None:
-                    assert store_class(key).get("num_visits") == 1
-
-                sides[side] = load
-            ops = 50 if quick else (2000 if cache == "locmem" or engine == "file" else 300)
-            result = measure(sides, ops, rounds)
-        rows.append((label, result["django"], result["sessionkit"]))
     return rows
 
 
@@ -386,12 +377,11 @@ def floors(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
                     [data, expiry + timedelta(seconds=1), version + 1, stored],
                 )
 
-        def db_cycle() -> None:
-            store = store_class(key)
-            store["num_visits"] = store.get("num_visits", 0) + 1
-            store.save()
-
-        result = measure({"floor": sql_floor, "sessionkit": db_cycle}, ops, rounds)
+        result = measure(
+            {"floor": sql_floor, "sessionkit": functools.partial(cycle, store_class, key)},
+            ops,
+            rounds,
+        )
         rows.append(("db/PostgreSQL: SELECT+UPDATE", result["floor"], result["sessionkit"]))
         raw.close()
     client = redis.Redis.from_url(settings.CACHES["redis"]["LOCATION"])
@@ -407,12 +397,11 @@ def floors(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
             client.get(f"floor:{key}")
             client.set(f"floor:{key}", value, ex=3600)
 
-        def cache_cycle() -> None:
-            store = store_class(key)
-            store["num_visits"] = store.get("num_visits", 0) + 1
-            store.save()
-
-        result = measure({"floor": redis_floor, "sessionkit": cache_cycle}, ops, rounds)
+        result = measure(
+            {"floor": redis_floor, "sessionkit": functools.partial(cycle, store_class, key)},
+            ops,
+            rounds,
+        )
         rows.append(("cache/Redis: GET+SET", result["floor"], result["sessionkit"]))
     folder = tempfile.mkdtemp(prefix="sessionkit-bench-")
     with configure("file", None, None, folder):
@@ -432,12 +421,11 @@ def floors(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
                 target.write(text)
             os.replace(path + ".tmp", path)
 
-        def file_cycle() -> None:
-            store = store_class(key)
-            store["num_visits"] = store.get("num_visits", 0) + 1
-            store.save()
-
-        result = measure({"floor": file_floor, "sessionkit": file_cycle}, ops * 5, rounds)
+        result = measure(
+            {"floor": file_floor, "sessionkit": functools.partial(cycle, store_class, key)},
+            ops * 5,
+            rounds,
+        )
         rows.append(("file: read+write+rename", result["floor"], result["sessionkit"]))
     return rows
 

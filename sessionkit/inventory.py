@@ -42,6 +42,7 @@ from sessionkit.inventory_note import (
 from sessionkit.keys import PublicId, StoredKey, as_stored_key, public_id
 from sessionkit.models import SessionRecord, SignOut
 from sessionkit.timestamps import from_timestamp
+from sessionkit.transactions import may_roll_back
 
 logger = logging.getLogger("sessionkit.inventory")
 
@@ -72,10 +73,7 @@ def apply_at_sign_in(sync: Sync, request: HttpRequest) -> Outcome | None:
     """:func:`apply` at sign-in, unless a transaction (``ATOMIC_REQUESTS``, a view's
     ``atomic()``) could roll the row back: None then, and the middleware writes it after the
     view. (A test case's own transaction counts as committed.)"""
-    connection = connections[router.db_for_write(SessionRecord)]
-    if connection.in_atomic_block and not all(
-        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
-    ):
+    if may_roll_back(router.db_for_write(SessionRecord)):
         return None
     return apply(sync, request)
 

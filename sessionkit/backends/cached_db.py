@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections, router, transaction
+from django.db import router, transaction
 
 from sessionkit.adoption import DjangoTable, Source
 from sessionkit.backends.base import Record
@@ -33,6 +33,7 @@ from sessionkit.backends.cache import CacheAccess, Ended, access_for, cache_key,
 from sessionkit.backends.db import SessionStore as DBStore
 from sessionkit.conf import conf
 from sessionkit.keys import StoredKey
+from sessionkit.transactions import may_roll_back
 
 logger = logging.getLogger("sessionkit.backends.cached_db")
 django_logger = logging.getLogger("django.contrib.sessions")
@@ -167,11 +168,7 @@ class SessionStore(DBStore):
         return True
 
     def _in_transaction(self) -> bool:
-        """Inside a transaction that may roll back (a test case's own counts as committed)."""
-        connection = connections[router.db_for_write(self.model)]
-        return connection.in_atomic_block and not all(
-            getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
-        )
+        return may_roll_back(router.db_for_write(self.model))
 
     def _delete(self, key: StoredKey) -> bool:
         removed = super()._delete(key)

@@ -42,6 +42,12 @@ OWN_FIELDS = frozenset({"session_key", "session_data", "expire_date", "version",
 ``create_model_instance()``."""
 
 
+@functools.cache
+def extra_fields(model: type[AbstractBaseSession]) -> tuple[Field[Any, Any], ...]:
+    """A custom model's fields beyond the ones the engine writes itself."""
+    return tuple(f for f in model._meta.concrete_fields if f.name not in OWN_FIELDS)
+
+
 @dataclass(frozen=True)
 class Statements:
     """The engine's SQL for one model on one database vendor, built once: no queryset is
@@ -137,11 +143,10 @@ class SessionStore(BaseStore):
         return connection, statements(model, connection.vendor, alias)
 
     def _custom_values(self, record: Record) -> dict[str, object]:
-        """The values of a custom model's own fields (none for sessionkit's model, unless
-        ``create_model_instance`` is overridden)."""
-        own_hook = type(self).create_model_instance is SessionStore.create_model_instance
-        extra = [f for f in self.model._meta.concrete_fields if f.name not in OWN_FIELDS]
-        if own_hook and not extra:
+        """The values of a custom model's own fields, from ``create_model_instance()`` (none,
+        and no call, for a model without fields of its own)."""
+        extra = extra_fields(self.model)
+        if not extra:
             return {}
         data = self.__dict__.get("_session_cache")
         instance = self.create_model_instance(self.decode(record.data) if data is None else data)
