@@ -406,6 +406,31 @@ def test_tampered_data_gives_empty_session_and_logs(
     assert any(r.name == "django.security.SuspiciousSession" for r in caplog.records)
 
 
+def test_a_record_in_djangos_signed_form_still_loads(store_class: Any) -> None:
+    """Records written before sessionkit.codec (by Django's signing.dumps) load unchanged."""
+    from django.core import signing
+
+    store = saved(store_class, kept=1)
+    key = store.session_key
+    legacy = signing.dumps(
+        {"kept": 2}, salt=store.key_salt, serializer=store.serializer, compress=True
+    )
+    assert not legacy.startswith("~")
+    assert store._write(
+        key, Record(legacy, store_class(key)._read(key).expires_at, 7), create=False
+    )
+    assert store_class(key).load() == {"kept": 2}
+
+
+def test_sessions_signed_before_a_key_rotation_load(store_class: Any, settings: Any) -> None:
+    settings.SECRET_KEY = "the-old-secret-key-" + "x" * 40
+    key = saved(store_class, kept=1).session_key
+    settings.SECRET_KEY = "the-new-secret-key-" + "y" * 40
+    assert store_class(key).load() == {}  # the new key alone does not accept it
+    settings.SECRET_KEY_FALLBACKS = ["the-old-secret-key-" + "x" * 40]
+    assert store_class(key).load() == {"kept": 1}
+
+
 # --- concurrent saves: merge, never lose -------------------------------------------------------
 
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
 from django.db import DatabaseError
 
+from sessionkit import codec
 from sessionkit.conf import conf
 from sessionkit.exceptions import (
     SessionConflict,
@@ -252,10 +253,12 @@ class SessionStore(SessionBase):
     # --- encoding ---------------------------------------------------------------------------
 
     def encode(self, session_dict: dict[str, Any]) -> str:
+        """Serialised with SESSION_SERIALIZER and signed (see sessionkit.codec)."""
         try:
-            return super().encode(session_dict)
+            payload = self.serializer().dumps(session_dict)
         except (TypeError, ValueError) as exc:
             raise self._unserializable(session_dict, exc) from exc
+        return codec.sign(payload, self.key_salt)
 
     def _unserializable(
         self, session_dict: dict[str, Any], exc: BaseException
@@ -270,8 +273,22 @@ class SessionStore(SessionBase):
         return UnserializableSessionValue("?", name, exc)
 
     def decode(self, session_data: bytes | str) -> dict[str, Any]:
-        # Django logs a bad signature to django.security.SuspiciousSession and returns {}.
-        data = super().decode(session_data)
+        """The session dictionary; ``{}`` for anything unreadable, and a bad signature logged
+        to django.security.SuspiciousSession, as Django does. Data in Django's own form
+        (stored before sessionkit.codec, or adopted) is read by Django's decode."""
+        text = session_data if isinstance(session_data, str) else session_data.decode("latin-1")
+        if not codec.is_ours(text):
+            data = super().decode(session_data)
+            return data if isinstance(data, dict) else {}
+        try:
+            data = self.serializer().loads(codec.unsign(text, self.key_salt))
+        except codec.BadValue:
+            logging.getLogger("django.security.SuspiciousSession").warning(
+                "Session data corrupted"
+            )
+            return {}
+        except Exception:  # noqa: BLE001 (as Django: unreadable data is an empty session)
+            return {}
         return data if isinstance(data, dict) else {}
 
     def _record_for(self, data: dict[str, Any]) -> Record:

@@ -1,0 +1,121 @@
+"""Signed values as one ASCII string: the stored session, and the pending marker cookie.
+
+Django's ``signing.dumps`` derives its HMAC key from ``SECRET_KEY`` on every call, builds a
+``TimestampSigner``, writes a timestamp the session never checks, and compresses at zlib's
+default level whatever the size: about 70 µs for a mature 3 KB session, paid on every save,
+and 40 µs more on every load. This codec does the same job — serialise, compress when it pays,
+sign with HMAC-SHA256 under a key derived from the secret and a purpose, honour
+``SECRET_KEY_FALLBACKS`` — with the derived keys kept, zlib's fastest level, and one
+one-shot HMAC: about a third of the time. Its output starts with ``~``, which Django's never
+does, so a value in Django's form (written before this codec, or adopted from
+``django.contrib.sessions``) is still read by the caller's fallback.
+
+    ~<form><base64url payload>:<base64url HMAC-SHA256 of everything before the colon>
+
+``form`` is ``z`` (zlib) or ``j`` (as serialised). A timestamped value puts
+``<seconds in base 36>.`` before the payload, under the signature.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import hmac
+import time
+import zlib
+
+from django.conf import settings
+
+PREFIX = "~"
+COMPRESS_FROM = 200
+"""Payloads shorter than this are not worth compressing (zlib's header alone is 6 bytes)."""
+
+
+class BadValue(ValueError):
+    """A value this codec did not write, or that was changed since: never trusted."""
+
+
+@functools.lru_cache(maxsize=64)
+def _derived_key(purpose: str, secret: str | bytes) -> bytes:
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hashlib.sha256(b"sessionkit.codec:" + purpose.encode() + b":" + raw).digest()
+
+
+_derived: dict[str, tuple[object, object, tuple[bytes, ...]]] = {}
+"""purpose → (SECRET_KEY, SECRET_KEY_FALLBACKS, their derived keys), as last read."""
+
+
+def _keys(purpose: str) -> tuple[bytes, ...]:
+    """The signing key, then each fallback's (a value signed before a key rotation).
+
+    Derived once for each secret: the settings are read on every call (they may change, in
+    tests or by a rotation), and the keys kept while they are the very same objects."""
+    secret, fallbacks = settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS
+    known = _derived.get(purpose)
+    if known is None or known[0] is not secret or known[1] is not fallbacks:
+        keys = tuple(_derived_key(purpose, each) for each in (secret, *fallbacks))
+        known = _derived[purpose] = (secret, fallbacks, keys)
+    return known[2]
+
+
+def _mac(key: bytes, message: bytes) -> bytes:
+    return base64.urlsafe_b64encode(hmac.digest(key, message, "sha256"))
+
+
+def is_ours(value: str) -> bool:
+    return value.startswith(PREFIX)
+
+
+def sign(payload: bytes, purpose: str, *, timestamped: bool = False) -> str:
+    """``payload`` compressed (when that pays), encoded and signed for ``purpose``."""
+    form = b"j"
+    if len(payload) >= COMPRESS_FROM:
+        compressed = zlib.compress(payload, 1)
+        if len(compressed) < len(payload):
+            form, payload = b"z", compressed
+    head = b"~" + form + (_base36(int(time.time())) + b"." if timestamped else b"")
+    message = head + base64.urlsafe_b64encode(payload)
+    return (message + b":" + _mac(_keys(purpose)[0], message)).decode("ascii")
+
+
+def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) -> bytes:
+    """The payload ``sign`` was given; ``BadValue`` for anything else (tampered, signed under
+    another purpose or secret, older than ``max_age`` seconds, or not this codec's at all)."""
+    try:
+        raw = value.encode("ascii") if isinstance(value, str) else value
+        message, _, mac = raw.rpartition(b":")
+        if not message.startswith(b"~") or len(message) < 2:
+            raise BadValue("not a signed value")
+        keys = _keys(purpose)
+        if not hmac.compare_digest(mac, _mac(keys[0], message)) and not any(
+            hmac.compare_digest(mac, _mac(key, message)) for key in keys[1:]
+        ):
+            raise BadValue("bad signature")
+        form, body = message[1:2], message[2:]
+        stamp, dot, rest = body.partition(b".")
+        if dot:
+            body = rest
+        if max_age is not None and (not dot or time.time() - int(stamp, 36) > max_age):
+            raise BadValue("expired")
+        payload = base64.urlsafe_b64decode(body)
+        if form == b"z":
+            return zlib.decompress(payload)
+        if form == b"j":
+            return payload
+        raise BadValue(f"unknown form {form!r}")
+    except (UnicodeError, binascii.Error, zlib.error, ValueError) as exc:
+        if isinstance(exc, BadValue):
+            raise
+        raise BadValue(str(exc)) from exc
+
+
+def _base36(number: int) -> bytes:
+    digits = b"0123456789abcdefghijklmnopqrstuvwxyz"
+    out = b""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit : digit + 1] + out
+        if not number:
+            return out

@@ -1,0 +1,104 @@
+"""sessionkit.codec: what it signs comes back only unchanged, under its purpose and secret."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core import signing
+from freezegun import freeze_time
+
+from sessionkit import codec
+
+PURPOSE = "tests.codec"
+
+
+def test_round_trip_small_and_large() -> None:
+    for payload in (b"", b"{}", b'{"a":1}', b"x" * 5000, os.urandom(3000)):
+        value = codec.sign(payload, PURPOSE)
+        assert value.isascii() and value.startswith("~")
+        assert codec.unsign(value, PURPOSE) == payload
+
+
+def test_compresses_only_when_it_pays() -> None:
+    assert codec.sign(b"x" * 5000, PURPOSE).startswith("~z")
+    assert codec.sign(os.urandom(3000), PURPOSE).startswith("~j")  # incompressible
+    assert codec.sign(b"a" * (codec.COMPRESS_FROM - 1), PURPOSE).startswith("~j")  # too short
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda v: v[:-1] + ("A" if v[-1] != "A" else "B"),  # the signature
+        lambda v: v[:3] + ("A" if v[3] != "A" else "B") + v[4:],  # the payload
+        lambda v: "~" + ("j" if v[1] == "z" else "z") + v[2:],  # the form
+        lambda v: v.split(":")[0],  # no signature
+        lambda v: v[1:],  # not ours
+        lambda v: "~",
+        lambda v: "",
+        lambda v: "~z:" + v.split(":")[1],
+        lambda v: v + "é",
+    ],
+)
+def test_any_change_is_refused(change: Any) -> None:
+    value = codec.sign(b'{"user": 1}' * 30, PURPOSE)
+    with pytest.raises(codec.BadValue):
+        codec.unsign(change(value), PURPOSE)
+
+
+def test_another_purpose_or_secret_is_refused(settings: Any) -> None:
+    value = codec.sign(b"payload", PURPOSE)
+    with pytest.raises(codec.BadValue):
+        codec.unsign(value, "another.purpose")
+    settings.SECRET_KEY = "another-secret-" + "z" * 40
+    with pytest.raises(codec.BadValue):
+        codec.unsign(value, PURPOSE)
+
+
+def test_a_fallback_secret_still_verifies_and_new_values_use_the_new_one(settings: Any) -> None:
+    old = "old-secret-" + "o" * 40
+    settings.SECRET_KEY = old
+    value = codec.sign(b"payload", PURPOSE)
+    settings.SECRET_KEY = "new-secret-" + "n" * 40
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert codec.unsign(value, PURPOSE) == b"payload"
+    fresh = codec.sign(b"payload", PURPOSE)
+    settings.SECRET_KEY_FALLBACKS = []
+    assert codec.unsign(fresh, PURPOSE) == b"payload"
+    with pytest.raises(codec.BadValue):
+        codec.unsign(value, PURPOSE)
+
+
+def test_djangos_signed_values_are_not_ours() -> None:
+    value = signing.dumps({"a": 1}, salt=PURPOSE, compress=True)
+    assert not codec.is_ours(value)
+    with pytest.raises(codec.BadValue):
+        codec.unsign(value, PURPOSE)
+
+
+def test_timestamped_values_expire() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with freeze_time(start) as frozen:
+        value = codec.sign(b"payload", PURPOSE, timestamped=True)
+        assert codec.unsign(value, PURPOSE, max_age=60) == b"payload"
+        assert codec.unsign(value, PURPOSE) == b"payload"
+        frozen.tick(timedelta(seconds=61))
+        with pytest.raises(codec.BadValue, match="expired"):
+            codec.unsign(value, PURPOSE, max_age=60)
+
+
+def test_a_value_without_a_timestamp_never_passes_a_max_age() -> None:
+    with pytest.raises(codec.BadValue, match="expired"):
+        codec.unsign(codec.sign(b"payload", PURPOSE), PURPOSE, max_age=60)
+
+
+def test_the_timestamp_is_signed() -> None:
+    with freeze_time(datetime(2026, 1, 1, tzinfo=UTC)):
+        value = codec.sign(b"payload", PURPOSE, timestamped=True)
+    message, mac = value.split(":")
+    stamp, body = message[2:].split(".")
+    later = f"~{message[1]}{int(stamp, 36) + 10**6:x}.{body}:{mac}"
+    with pytest.raises(codec.BadValue):
+        codec.unsign(later, PURPOSE, max_age=10**9)
