@@ -11,12 +11,12 @@ no session fixation.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 
-from sessionkit import cookies
+from sessionkit import codec, cookies
 from sessionkit.conf import conf
 from sessionkit.keys import CookieKey, cookie_key
 from sessionkit.tracking import Figures
@@ -32,7 +32,8 @@ class Pending:
 
 
 def dumps(key: CookieKey, figures: Figures) -> str:
-    return signing.dumps([key, figures.dump()], salt=SALT, compress=True)
+    payload = json.dumps([key, figures.dump()], separators=(",", ":")).encode()
+    return codec.sign(payload, SALT, timestamped=True)
 
 
 def read(request: HttpRequest) -> Pending | None:
@@ -41,8 +42,9 @@ def read(request: HttpRequest) -> Pending | None:
     if not value:
         return None
     try:
-        marked, raw = signing.loads(value, salt=SALT, max_age=conf.SESSIONKIT_PENDING_AGE)
-    except (signing.BadSignature, ValueError, TypeError):
+        payload = codec.unsign(value, SALT, max_age=conf.SESSIONKIT_PENDING_AGE)
+        marked, raw = json.loads(payload)
+    except (codec.BadValue, ValueError, TypeError):  # also a marker in Django's signing form
         return None
     key = cookie_key(marked)
     return None if key is None else Pending(key, Figures.load(raw))
