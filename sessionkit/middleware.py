@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
@@ -116,7 +116,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
         )
 
     def __call__(self, request: HttpRequest) -> Any:
-        if iscoroutinefunction(self):
+        if self.async_mode:  # set by Django's MiddlewareMixin from the next handler
             return self.__acall__(request)
         visit, written = self._before_view(request)
         response = cast(HttpResponseBase, self.get_response(request))

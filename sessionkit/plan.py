@@ -26,7 +26,7 @@ from sessionkit import consent
 from sessionkit.conf import conf
 from sessionkit.keys import new_cookie_key, transient_public_id
 from sessionkit.pending import Pending
-from sessionkit.tracking import Figures, PageView, begin, finish
+from sessionkit.tracking import OK, Figures, PageView, begin, finish
 from sessionkit.visit import Visit
 
 
@@ -129,7 +129,7 @@ def beginning(visit: Visit, loaded: Loaded, pending: Pending | None, adoptable: 
     first request's), else a fresh one.
     """
     if visit.view is None:
-        return replace(visit, stored=loaded.stored)
+        return visit if visit.stored is loaded.stored else replace(visit, stored=loaded.stored)
     if not visit.permitted:
         return replace(visit, current=begin(Figures(), visit.view))
     if loaded.stored:
@@ -166,7 +166,12 @@ def conclusion(visit: Visit, after: After, status: int) -> Conclusion:
         if after.empty:
             return Conclusion(Plan.FORGET)
         before = Figures()
-    final = finish(before, visit.view, status)
+    # finish(f, v, 200) == begin(f, v): a page answered 200 has its figures already.
+    final = (
+        visit.current
+        if status == OK and before is visit.before
+        else finish(before, visit.view, status)
+    )
     modified = after.modified and not failed
     if visit.deferrable and not visit.before.requests and not modified:
         return Conclusion(Plan.MARK, final, status)

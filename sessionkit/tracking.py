@@ -150,6 +150,10 @@ class Figures:
             return cls()
 
 
+NO_FIGURES = Figures()
+"""A session's figures before its first request (frozen, so one instance serves all)."""
+
+
 def _logged(log: str, start: int, view: PageView) -> str:
     """``log`` with ``view`` added, the oldest entry dropped past ``HISTORY_LENGTH``."""
     entry = f"{view.time - start} {view.full_path}"

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from sessionkit.keys import CookieKey, PublicId
-from sessionkit.tracking import Figures, PageView
+from sessionkit.tracking import NO_FIGURES, Figures, PageView
 
 FIGURES_KEY = "_sessionkit"
 """The reserved session key the tracking figures are stored under."""
@@ -34,9 +34,9 @@ class Visit:
     issued: CookieKey | None = None
     """The key of a new session, issued before anything is stored (the pending marker's, or
     a fresh one)."""
-    before: Figures = field(default_factory=Figures)
+    before: Figures = NO_FIGURES
     """The figures as stored before this request."""
-    current: Figures = field(default_factory=Figures)
+    current: Figures = NO_FIGURES
     """The figures as shown while the view runs: this request counted as a page."""
     stored: bool = False
     """A stored session was found for the cookie."""
