@@ -1,13 +1,20 @@
-"""The demo's home page under load: gunicorn (WSGI) and uvicorn (ASGI), 2 workers each,
-driven by wrk over loopback.
+"""Pages under load: gunicorn (WSGI) and uvicorn (ASGI), 2 workers each, driven by wrk over
+loopback.
 
     .venv/bin/python -m benchmarks.load [--seconds 10] [--rounds 2] [--sessions 200]
-        [--history 100] [--server gunicorn|uvicorn|both]
+        [--history 100] [--server gunicorn|uvicorn|both] [--page tracked|demo|both]
 
-Needs ``pip install gunicorn uvicorn`` and Debian's ``wrk``. sessionkit's cached_db
-(PostgreSQL + Redis) with full tracking, beside Django's cached_db with the tutorial's
-counter; the same demo page, the same template (its session panel) on both sides. Each
-request carries one of ``--sessions`` existing sessions, each made mature first by
+Needs ``pip install -e ".[bench]"`` and Debian's ``wrk``. sessionkit's cached_db (PostgreSQL
++ Redis) with full tracking, beside Django's cached_db with the tutorial's counter, with
+persistent database connections on both sides (a pool under uvicorn, as Django advises). Two pages:
+
+- ``tracked``: the request of ``benchmarks.engines`` section 2 — sessionkit's middleware with
+  tracking and a template printing five ``session`` fields (``/tracked/``) against Django's
+  middleware with the num_visits counter (``/counter/``), each over 20 paths;
+- ``demo``: the demo's home page on both sides (its counter, four queries, the site layout;
+  sessionkit's session panel lists recent pages where Django's has none to list).
+
+Each request carries one of ``--sessions`` existing sessions, each made mature first by
 ``--history`` page views (a full history). Rounds alternate; printed are requests/s and p99
 latency, and the ratios.
 """
@@ -31,10 +38,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = """
 cookies = {%s}
+paths = {%s}
 request = function()
-  return wrk.format("GET", "/", {["Cookie"] = "sessionid=" .. cookies[math.random(#cookies)]})
+  local cookie = "sessionid=" .. cookies[math.random(#cookies)]
+  return wrk.format("GET", paths[math.random(#paths)], {["Cookie"] = cookie})
 end
 """
+PAGES = {
+    # page: (sessionkit's paths, Django's paths); the first is also where sessions mature
+    "tracked": (
+        [f"/tracked/page-{n}/" for n in range(20)],
+        [f"/counter/page-{n}/" for n in range(20)],
+    ),
+    "demo": (["/", "/books/?page=2"], ["/", "/books/?page=2"]),
+}
+
+
+def paths(page: str, stack: str) -> list[str]:
+    return PAGES[page][0 if stack == "sessionkit" else 1]
 
 
 def free_port() -> int:
@@ -43,11 +64,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(stack: str, port: int, server: str) -> subprocess.Popen[bytes]:
+def serve(stack: str, port: int, server: str, page: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "benchmarks.load_settings",
         "BENCH_STACK": stack,
+        "BENCH_PAGE": page,
+        "BENCH_SERVER": server,
     }
     binary = str(Path(sys.executable).with_name(server))
     command = {
@@ -82,15 +105,15 @@ def serve(stack: str, port: int, server: str) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{server} ({stack}) did not start")
 
 
-def sessions(port: int, count: int, history: int) -> list[str]:
-    """Session keys of ``count`` visitors, each after ``history`` page views (every cookie
-    returned, as a browser does)."""
+def sessions(port: int, count: int, history: int, pages: list[str]) -> list[str]:
+    """Session keys of ``count`` visitors, each after ``history`` views of ``pages`` (every
+    cookie returned, as a browser does)."""
     keys = []
     for _ in range(count):
         cookie: SimpleCookie = SimpleCookie()
         for view in range(max(2, history)):
             header = "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items())
-            path = "/" if view % 3 == 0 else f"/books/?page={view % 5 + 1}"
+            path = pages[view % len(pages)]
             request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
             if header:
                 request.add_header("Cookie", header)
@@ -105,9 +128,12 @@ def sessions(port: int, count: int, history: int) -> list[str]:
     return keys
 
 
-def run_wrk(port: int, keys: list[str], seconds: int) -> tuple[float, float]:
+def run_wrk(port: int, keys: list[str], pages: list[str], seconds: int) -> tuple[float, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % ", ".join(f'"{key}"' for key in keys))
+        script.write(
+            WRK_SCRIPT
+            % (", ".join(f'"{key}"' for key in keys), ", ".join(f'"{path}"' for path in pages))
+        )
     output = subprocess.run(
         [
             "wrk",
@@ -140,6 +166,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--history", type=int, default=100, help="page views per session first")
     parser.add_argument("--server", choices=["gunicorn", "uvicorn", "both"], default="both")
+    parser.add_argument("--page", choices=["tracked", "demo", "both"], default="both")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -158,25 +185,27 @@ def main() -> None:
             env={**env, "BENCH_STACK": stack},
             check=True,
         )
-    for server in servers:
-        measure(server, args)
+    for page in ["tracked", "demo"] if args.page == "both" else [args.page]:
+        for server in servers:
+            measure(server, page, args)
 
 
-def measure(server: str, args: argparse.Namespace) -> None:
+def measure(server: str, page: str, args: argparse.Namespace) -> None:
     results: dict[str, list[tuple[float, float]]] = {"django": [], "sessionkit": []}
     for round_ in range(args.rounds):
         for stack in ("django", "sessionkit") if round_ % 2 == 0 else ("sessionkit", "django"):
             port = free_port()
-            process = serve(stack, port, server)
+            process = serve(stack, port, server, page)
             try:
-                keys = sessions(port, args.sessions, args.history)
-                run_wrk(port, keys, 2)  # warm up
-                results[stack].append(run_wrk(port, keys, args.seconds))
+                keys = sessions(port, args.sessions, args.history, paths(page, stack))
+                run_wrk(port, keys, paths(page, stack), 2)  # warm up
+                results[stack].append(run_wrk(port, keys, paths(page, stack), args.seconds))
             finally:
                 process.terminate()
                 process.wait(timeout=20)
+    title = {"tracked": "Tracked page against counter page", "demo": "Demo home page"}[page]
     print(
-        f"\nDemo home page, {server}, 2 workers, wrk -t2 -c16, {args.seconds}s x {args.rounds} "
+        f"\n{title}, {server}, 2 workers, wrk -t2 -c16, {args.seconds}s x {args.rounds} "
         f"rounds, {args.sessions} sessions of {args.history} page views, cached_db on "
         "PostgreSQL + Redis"
     )
