@@ -23,12 +23,15 @@ import binascii
 import functools
 import hashlib
 import hmac
+import math
 import time
 import zlib
 
 from django.conf import settings
 
 PREFIX = "~"
+FUTURE_SKEW = 300
+"""Seconds a timestamp may lie ahead of this server's clock (another server's may be ahead)."""
 COMPRESS_FROM = 200
 """Payloads shorter than this are not worth compressing (zlib's header alone is 6 bytes)."""
 
@@ -43,18 +46,19 @@ def _derived_key(purpose: str, secret: str | bytes) -> bytes:
     return hashlib.sha256(b"sessionkit.codec:" + purpose.encode() + b":" + raw).digest()
 
 
-_derived: dict[str, tuple[object, object, tuple[bytes, ...]]] = {}
+_derived: dict[str, tuple[str | bytes, tuple[str | bytes, ...], tuple[bytes, ...]]] = {}
 """purpose → (SECRET_KEY, SECRET_KEY_FALLBACKS, their derived keys), as last read."""
 
 
 def _keys(purpose: str) -> tuple[bytes, ...]:
     """The signing key, then each fallback's (a value signed before a key rotation).
 
-    Derived once for each secret: the settings are read on every call (they may change, in
-    tests or by a rotation), and the keys kept while they are the very same objects."""
-    secret, fallbacks = settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS
+    The settings are read on every call and compared by value (they may be replaced or
+    changed in place: a secret dropped from the fallbacks must stop verifying at once, as it
+    does for Django's signing); the keys are derived again only when they changed."""
+    secret, fallbacks = settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)
     known = _derived.get(purpose)
-    if known is None or known[0] is not secret or known[1] is not fallbacks:
+    if known is None or known[0] != secret or known[1] != fallbacks:
         keys = tuple(_derived_key(purpose, each) for each in (secret, *fallbacks))
         known = _derived[purpose] = (secret, fallbacks, keys)
     return known[2]
@@ -97,8 +101,10 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
         stamp, dot, rest = body.partition(b".")
         if dot:
             body = rest
-        if max_age is not None and (not dot or time.time() - int(stamp, 36) > max_age):
-            raise BadValue("expired")
+        if max_age is not None:
+            age = time.time() - int(stamp, 36) if dot else math.inf
+            if not -FUTURE_SKEW <= age <= max_age:
+                raise BadValue("expired")
         payload = base64.urlsafe_b64decode(body)
         if form == b"z":
             return zlib.decompress(payload)

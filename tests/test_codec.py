@@ -102,3 +102,27 @@ def test_the_timestamp_is_signed() -> None:
     later = f"~{message[1]}{int(stamp, 36) + 10**6:x}.{body}:{mac}"
     with pytest.raises(codec.BadValue):
         codec.unsign(later, PURPOSE, max_age=10**9)
+
+
+def test_a_fallback_removed_in_place_stops_verifying_at_once(settings: Any) -> None:
+    old = "old-secret-" + "o" * 40
+    settings.SECRET_KEY = old
+    value = codec.sign(b"payload", PURPOSE)
+    settings.SECRET_KEY = "new-secret-" + "n" * 40
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert codec.unsign(value, PURPOSE) == b"payload"
+    settings.SECRET_KEY_FALLBACKS.remove(old)  # no setting_changed, the same list object
+    with pytest.raises(codec.BadValue):
+        codec.unsign(value, PURPOSE)
+    settings.SECRET_KEY_FALLBACKS.append(old)
+    assert codec.unsign(value, PURPOSE) == b"payload"
+
+
+def test_a_timestamp_far_in_the_future_is_refused() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with freeze_time(start + timedelta(days=365)):
+        value = codec.sign(b"payload", PURPOSE, timestamped=True)
+    with freeze_time(start), pytest.raises(codec.BadValue):
+        codec.unsign(value, PURPOSE, max_age=3600)
+    with freeze_time(start + timedelta(days=365) - timedelta(seconds=codec.FUTURE_SKEW - 1)):
+        assert codec.unsign(value, PURPOSE, max_age=3600) == b"payload"  # a clock a bit behind
