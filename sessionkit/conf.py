@@ -77,8 +77,10 @@ class Settings:
 
     @property
     def SESSIONKIT_PENDING_COOKIE_NAME(self) -> str:
-        """The signed marker sent with the key of a session not yet stored."""
-        return str(getattr(settings, "SESSIONKIT_PENDING_COOKIE_NAME", "sessionkit_pending"))
+        """The signed marker sent with the key of a session not yet stored. A credential until
+        the session is stored: its default name is one Django's error reports redact (they
+        hide cookies whose names contain TOKEN, KEY, SECRET, AUTH, ...)."""
+        return str(getattr(settings, "SESSIONKIT_PENDING_COOKIE_NAME", "sessionkit_pending_token"))
 
     @property
     def SESSIONKIT_PENDING_AGE(self) -> int:

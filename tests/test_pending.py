@@ -10,12 +10,13 @@ from django.test import Client
 from freezegun import freeze_time
 
 from sessionkit import pending
+from sessionkit.conf import conf
 from sessionkit.keys import CookieKey
 from sessionkit.tracking import Figures, PageView, begin
 from tests.conftest import issued_key, public_id_of
 
 COOKIE = django_settings.SESSION_COOKIE_NAME
-MARKER = "sessionkit_pending"
+MARKER = "sessionkit_pending_token"
 
 
 def test_second_request_creates_the_session_with_both_requests(engine: Any) -> None:
@@ -76,3 +77,17 @@ def test_djangos_client_session_recipe(engine: Any) -> None:
     session["k"] = "v"
     session.save()
     assert browser.get("/").json()["data"] == {"k": "v"}
+
+
+def test_django_error_reports_redact_the_marker(rf: Any) -> None:
+    """The marker is a credential until its session is stored: Django's error reports (the
+    technical 500 page, ADMINS mail) must hide it as they hide the session cookie."""
+    from django.views.debug import SafeExceptionReporterFilter
+
+    request = rf.get("/")
+    request.COOKIES[conf.SESSIONKIT_PENDING_COOKIE_NAME] = "~jW10:c2lnbmF0dXJl"
+    safe = SafeExceptionReporterFilter().get_safe_cookies(request)
+    assert (
+        safe[conf.SESSIONKIT_PENDING_COOKIE_NAME]
+        == SafeExceptionReporterFilter.cleansed_substitute
+    )
