@@ -148,3 +148,40 @@ def test_a_missing_django_table_costs_nothing_and_breaks_nothing(
     adoption._tables["default"] = False  # as on a site that never ran Django's migrations
     with django_assert_num_queries(1):  # the one read of sessionkit's table
         assert import_module(settings.SESSION_ENGINE).SessionStore("a" * 32).load() == {}
+
+
+@pytest.mark.parametrize("engine", engines_of("db", "cached_db"), indirect=True)
+def test_give_back_copies_sessions_into_djangos_table_in_djangos_form(
+    engine: Any, settings: Any
+) -> None:
+    """Going back to Django's engine logs nobody out: each unexpired session is copied into
+    django_session, readable by Django's engine, without sessionkit's reserved keys."""
+    ours = engine.store_class()
+    ours.update({"cart": [1, 2], "_sessionkit": [2, 0, 1, 1, 0, "", "", [], []]})
+    ours.save()
+    ended = engine.store_class()
+    ended["gone"] = True
+    ended.set_expiry(-10)
+    ended.save()
+    out = StringIO()
+    call_command("django_sessions", "--give-back", stdout=out)
+    assert "Gave 1 session(s) back" in out.getvalue()
+    call_command("django_sessions", "--give-back", stdout=StringIO())  # twice: no duplicate
+    settings.SESSION_ENGINE = DJANGO_ENGINE[engine.name]
+    theirs = import_module(DJANGO_ENGINE[engine.name]).SessionStore(ours.session_key)
+    assert theirs.load() == {"cart": [1, 2]}
+    from django.contrib.sessions.models import Session as DjangoSession
+
+    kept = DjangoSession.objects.get(session_key=ours.session_key).expire_date
+    mine = engine.store_class.get_model_class().objects.get(
+        session_key=stored_key(ours.cookie_key)
+    )
+    assert kept == mine.expire_date
+
+
+@pytest.mark.parametrize("engine", engines_of("file"), indirect=True)
+def test_give_back_needs_a_table(engine: Any) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="keeps no table"):
+        call_command("django_sessions", "--give-back", stdout=StringIO())

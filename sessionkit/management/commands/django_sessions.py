@@ -3,6 +3,10 @@
 After switching from ``django.contrib.sessions``, each visitor's session moves into sessionkit's
 store on the first request that carries its cookie (sessionkit.adoption). This command says how
 many are still waiting in Django's store of the same kind, and ``--adopt`` moves them all now.
+
+``--give-back`` goes the other way, before switching back to Django's db or cached_db engine:
+it copies every unexpired session of sessionkit's table into Django's, in the form Django's
+engines read (sessionkit signs in a form of its own), without sessionkit's reserved keys.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Move every unexpired session left in Django's table or files now.",
         )
+        parser.add_argument(
+            "--give-back",
+            action="store_true",
+            help="Copy every unexpired session of sessionkit's table into Django's "
+            "django_session table, in Django's form (before switching back to Django's "
+            "db or cached_db engine).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         store_class = import_module(settings.SESSION_ENGINE).SessionStore
@@ -36,6 +47,9 @@ class Command(BaseCommand):
                 f"SESSION_ENGINE is {settings.SESSION_ENGINE!r}, not a sessionkit engine: "
                 "there is nothing to adopt into."
             )
+        if options["give_back"]:
+            self.give_back(store_class)
+            return
         sources = store_class().django_sources()
         if not sources:
             self.stdout.write("This engine has no Django engine of the same kind to adopt from.")
@@ -52,3 +66,49 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(f"{left} unexpired session(s) left in {source}.")
+
+    def give_back(self, store_class: type[SessionkitStore]) -> None:
+        from django.apps import apps
+        from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+        from django.utils import timezone
+
+        from sessionkit.keys import cookie_key
+
+        get_model_class = getattr(store_class, "get_model_class", None)
+        if get_model_class is None:
+            raise CommandError(
+                "--give-back copies the db and cached_db engines' table into Django's; "
+                f"{settings.SESSION_ENGINE!r} keeps no table."
+            )
+        if not apps.is_installed("django.contrib.sessions"):
+            raise CommandError(
+                "Add 'django.contrib.sessions' to INSTALLED_APPS and run `manage.py migrate` "
+                "first: its table is where the sessions go."
+            )
+        django_model = DjangoStore.get_model_class()
+        given = hashed = 0
+        rows = get_model_class()._default_manager.filter(expire_date__gt=timezone.now())
+        for row in rows.iterator():
+            key = cookie_key(row.session_key)
+            if key is None:  # kept under its hash (SESSIONKIT_HASH_KEYS): no cookie names it
+                hashed += 1
+                continue
+            data = {
+                name: value
+                for name, value in store_class().decode(row.session_data).items()
+                if not name.startswith("_sessionkit")
+            }
+            django_model._default_manager.update_or_create(
+                session_key=key,
+                defaults={
+                    "session_data": DjangoStore().encode(data),
+                    "expire_date": row.expire_date,
+                },
+            )
+            given += 1
+        self.stdout.write(f"Gave {given} session(s) back to Django's table.")
+        if hashed:
+            self.stdout.write(
+                f"{hashed} session(s) stored under a hashed key (SESSIONKIT_HASH_KEYS) cannot "
+                "be given back: only their visitors' cookies hold the key."
+            )
