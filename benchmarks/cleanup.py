@@ -29,7 +29,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.bench_settings")
 
 
 def ensure_database() -> None:
-    import psycopg
+    try:
+        import psycopg
+    except ImportError:
+        raise SystemExit(
+            'The benchmarks need their extra: .venv/bin/pip install -e ".[bench]"'
+        ) from None
 
     from benchmarks import bench_settings
 
