@@ -86,6 +86,7 @@ class Command(BaseCommand):
                 "first: its table is where the sessions go."
             )
         django_model = DjangoStore.get_model_class()
+        ours, theirs = store_class(), DjangoStore()
         given = hashed = 0
         rows = get_model_class()._default_manager.filter(expire_date__gt=timezone.now())
         for row in rows.iterator():
@@ -95,13 +96,13 @@ class Command(BaseCommand):
                 continue
             data = {
                 name: value
-                for name, value in store_class().decode(row.session_data).items()
+                for name, value in ours.decode(row.session_data).items()
                 if not name.startswith("_sessionkit")
             }
             django_model._default_manager.update_or_create(
                 session_key=key,
                 defaults={
-                    "session_data": DjangoStore().encode(data),
+                    "session_data": theirs.encode(data),
                     "expire_date": row.expire_date,
                 },
             )
