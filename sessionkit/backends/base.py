@@ -224,7 +224,9 @@ class SessionStore(SessionBase):
     # --- keys -------------------------------------------------------------------------------
 
     def _validate_session_key(self, key: str | None) -> bool:
-        return cookie_key(key) is not None
+        checked = cookie_key(key)
+        self._checked_key = (key, checked)  # what :attr:`cookie_key` would work out again
+        return checked is not None
 
     def _get_new_session_key(self) -> str:
         # Django asks the store whether each candidate exists (one more round trip per new
@@ -313,7 +315,7 @@ class SessionStore(SessionBase):
         self._loaded_data = record.data
         data = self.decode(record.data)
         self._loaded_key = key
-        self._loaded_anonymous = not any(name in data for name in SIGNED_IN_KEYS)
+        self._loaded_anonymous = data.keys().isdisjoint(SIGNED_IN_KEYS)
         return data
 
     check_sign_out = False
@@ -378,16 +380,26 @@ class SessionStore(SessionBase):
 
     def load(self) -> dict[str, Any]:
         key = self.cookie_key
-        return {} if key is None else self._run(self._loading(key))
+        if key is None:
+            return {}
+        stored = stored_key(key)
+        record = self._read(stored)
+        if record is not None and not self.check_sign_out:
+            return self._accept(key, record)  # most loads: found, nothing more to look up
+        return self._run(self._loading(key, stored, record))
 
     async def aload(self) -> dict[str, Any]:
         key = self.cookie_key
-        return {} if key is None else await self._arun(self._loading(key))
-
-    def _loading(self, key: CookieKey) -> Steps[dict[str, Any]]:
-        """The steps of a load, for :meth:`load` and :meth:`aload` alike."""
+        if key is None:
+            return {}
         stored = stored_key(key)
-        record = yield Step(Op.READ, stored)
+        return await self._arun(self._loading(key, stored, await self._aread(stored)))
+
+    def _loading(
+        self, key: CookieKey, stored: StoredKey, record: Record | None
+    ) -> Steps[dict[str, Any]]:
+        """The steps of a load once ``stored`` has been read (``record``), for :meth:`load`
+        and :meth:`aload` alike: the hashing fallback, adoption, "sign out everywhere"."""
         if record is None and (plain := self._plain_fallback(key, stored)) is not None:
             record = yield Step(Op.READ, plain)
             if record is not None:  # kept under its plain key before hashing: move it

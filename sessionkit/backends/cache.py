@@ -47,12 +47,15 @@ def cache_key(stored: StoredKey) -> str:
     return conf.SESSIONKIT_CACHE_KEY_PREFIX + stored
 
 
-def record_from_cache(value: Any) -> Record | None:
-    """The record a cache returned, or None for a miss or a value sessionkit did not write."""
+def record_from_cache(value: Any, version: Any = None) -> Record | None:
+    """The record a cache returned, or None for a miss or a value sessionkit did not write.
+    ``version`` replaces the stored one (Memcached's CAS token)."""
     if isinstance(value, tuple) and len(value) == 3:
-        data, expires_at, version = value
+        data, expires_at, stored_version = value
         if isinstance(data, str) and isinstance(expires_at, int | float):
-            return Record(data, float(expires_at), int(version))
+            return Record(
+                data, float(expires_at), int(stored_version if version is None else version)
+            )
     return None
 
 
@@ -244,10 +247,7 @@ class MemcachedAccess(CacheAccess):
     def read(self, key: str) -> Record | None:
         backend_key, client = self._client(key)
         value, token = self._gets(client, backend_key)
-        record = record_from_cache(value)
-        if record is None or token is None:
-            return None
-        return Record(record.data, record.expires_at, int(token))
+        return None if token is None else record_from_cache(value, token)
 
     def update(self, key: str, record: Record, expected_version: int | None) -> bool:
         backend_key, client = self._client(key)
