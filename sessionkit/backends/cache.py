@@ -14,7 +14,6 @@ import functools
 import math
 import threading
 import time
-import weakref
 from typing import Any
 
 from django.conf import settings
@@ -160,17 +159,7 @@ class RedisAccess(CacheAccess):
         if self.django_redis:
             return cache.client.make_key(key), cache.client.get_client(write=write)
         backend_key = cache.make_and_validate_key(key)
-        backend = cache._cache
-        if type(backend).get_client is not RedisCacheClient.get_client:
-            return backend_key, backend.get_client(backend_key, write=write)  # a custom client
-        # Django's RedisCacheClient builds a new redis.Redis (and its table of ~170 response
-        # callbacks) on every call, which costs more than the round trip it makes; the client
-        # is a thin, thread-safe wrapper around the connection pool, so one per pool will do.
-        pool = backend._get_connection_pool(write)
-        client = _clients.get(pool)
-        if client is None:
-            client = _clients[pool] = backend._client(connection_pool=pool)
-        return backend_key, client
+        return backend_key, _shared_client(cache._cache, backend_key, write)
 
     def read(self, key: str) -> Record | None:
         backend_key, client = self._client(key, write=False)
@@ -212,8 +201,36 @@ class RedisAccess(CacheAccess):
         client.set(backend_key, redis_records.ENDED, ex=timeout)
 
 
-_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-"""One redis.Redis per connection pool of Django's RedisCache (gone with its pool)."""
+_clients: dict[tuple[Any, ...], Any] = {}
+"""One redis.Redis, and its connection pool, per server and options of Django's RedisCache."""
+
+
+def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
+    """A client of the server Django's RedisCacheClient ``backend`` would use, shared by the
+    whole process.
+
+    Django's RedisCacheClient opens a connection pool per cache object, and its caches are
+    local to each request's context under ASGI: every request there would connect to Redis
+    anew (measured: 1.0 new connection per request under uvicorn, 0.005 under gunicorn). It
+    also builds a new redis.Redis (and its table of ~170 response callbacks) on every call.
+    Both are thread-safe, and redis-py's pool starts afresh in a forked child, so one per
+    server and options will do. A custom client class, or options that cannot be compared,
+    keep Django's own way.
+    """
+    if type(backend).get_client is not RedisCacheClient.get_client:
+        return backend.get_client(backend_key, write=write)  # a custom client: its own rules
+    server = backend._servers[backend._get_connection_pool_index(write)]
+    options = backend._pool_options
+    config = (server, backend._pool_class, backend._client, *sorted(options.items()))
+    try:
+        client = _clients.get(config)
+    except TypeError:  # an option that cannot be hashed
+        return backend.get_client(backend_key, write=write)
+    if client is None:
+        pool = backend._pool_class.from_url(server, **options)
+        client = _clients.setdefault(config, backend._client(connection_pool=pool))
+    return client
+
 
 _scripts: dict[str, Any] = {}
 
