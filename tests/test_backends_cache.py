@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import redis
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from sessionkit.backends.cache import SessionStore
 from tests import services
@@ -54,6 +55,51 @@ def test_a_request_with_a_new_cache_object_opens_no_new_connection(
         in_a_new_context(request)
     assert connections_received(probe) - before == 0
     assert SessionStore(key)["visits"] == 22
+
+
+class OtherDatabaseClient(RedisCacheClient):
+    """A client of one's own that chooses its pool itself (a tenant's Redis, say): here
+    database 9 of the same server, whatever LOCATION says."""
+
+    def _get_connection_pool(self, write: bool) -> Any:
+        if "own" not in self._pools:
+            host, port = services.REDIS
+            self._pools["own"] = self._pool_class.from_url(
+                f"redis://{host}:{port}/9", **self._pool_options
+            )
+        return self._pools["own"]
+
+
+class OtherDatabaseCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = OtherDatabaseClient
+
+
+def test_a_client_of_ones_own_chooses_the_server(settings: Any) -> None:
+    """Sessions go where the cache's own client sends them, not to LOCATION."""
+    services.need("redis")
+    settings.CACHES = {
+        **settings.CACHES,
+        "own_client": {
+            **settings.CACHES["redis"],
+            "BACKEND": f"{__name__}.OtherDatabaseCache",
+            "KEY_PREFIX": "sessionkit-tests-own-client",
+        },
+    }
+    settings.SESSION_ENGINE = "sessionkit.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "own_client"
+    store = SessionStore()
+    store["_auth_user_id"] = "1"
+    store.save()
+    database_9 = redis.Redis(*services.REDIS, db=9)
+    try:
+        assert database_9.keys("sessionkit-tests-own-client*"), "stored where the client says"
+        assert not redis.Redis(*services.REDIS, db=15).keys("sessionkit-tests-own-client*")
+        assert SessionStore(store.session_key)["_auth_user_id"] == "1"
+    finally:
+        for name in database_9.keys("sessionkit-tests-own-client*"):
+            database_9.delete(name)
 
 
 def test_a_cache_with_options_that_cannot_be_hashed_still_works(settings: Any) -> None:

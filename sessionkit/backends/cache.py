@@ -201,6 +201,8 @@ class RedisAccess(CacheAccess):
         client.set(backend_key, redis_records.ENDED, ex=timeout)
 
 
+MAX_SHARED_CLIENTS = 64
+"""Shared clients kept at most (one per server and options: a site has a handful)."""
 _clients: dict[tuple[Any, ...], Any] = {}
 """One redis.Redis, and its connection pool, per server and options of Django's RedisCache."""
 
@@ -214,21 +216,25 @@ def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
     anew (measured: 1.0 new connection per request under uvicorn, 0.005 under gunicorn). It
     also builds a new redis.Redis (and its table of ~170 response callbacks) on every call.
     Both are thread-safe, and redis-py's pool starts afresh in a forked child, so one per
-    server and options will do. A custom client class, or options that cannot be compared,
-    keep Django's own way.
+    server and options will do. A client class of one's own (which may choose its server or
+    pool itself: a tenant's Redis, say), options that cannot be compared, or more
+    configurations than :data:`MAX_SHARED_CLIENTS` keep Django's own way.
     """
-    if type(backend).get_client is not RedisCacheClient.get_client:
-        return backend.get_client(backend_key, write=write)  # a custom client: its own rules
-    server = backend._servers[backend._get_connection_pool_index(write)]
-    options = backend._pool_options
-    config = (server, backend._pool_class, backend._client, *sorted(options.items()))
+    if type(backend) is not RedisCacheClient:
+        return backend.get_client(backend_key, write=write)  # a client of one's own: its rules
+    django: Any = backend  # (the attributes below are Django's own, not in its type stubs)
+    server = django._servers[django._get_connection_pool_index(write)]
+    options = django._pool_options
+    config = (server, django._pool_class, django._client, *sorted(options.items()))
     try:
         client = _clients.get(config)
     except TypeError:  # an option that cannot be hashed
         return backend.get_client(backend_key, write=write)
     if client is None:
-        pool = backend._pool_class.from_url(server, **options)
-        client = _clients.setdefault(config, backend._client(connection_pool=pool))
+        if len(_clients) >= MAX_SHARED_CLIENTS:  # options made anew per cache object
+            return backend.get_client(backend_key, write=write)
+        pool = django._pool_class.from_url(server, **options)
+        client = _clients.setdefault(config, django._client(connection_pool=pool))
     return client
 
 
