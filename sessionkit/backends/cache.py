@@ -201,6 +201,9 @@ class RedisAccess(CacheAccess):
         client.set(backend_key, redis_records.ENDED, ex=timeout)
 
 
+_NAMING = frozenset({"driver_info", "lib_name", "lib_version"})
+"""Pool options that only name the client to the server (``CLIENT SETINFO``): Django 6.1 gives
+every cache object a new ``DriverInfo`` (which cannot be hashed), so they are not compared."""
 MAX_SHARED_CLIENTS = 64
 """Shared clients kept at most (one per server and options: a site has a handful)."""
 _clients: dict[tuple[Any, ...], Any] = {}
@@ -225,7 +228,8 @@ def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
     django: Any = backend  # (the attributes below are Django's own, not in its type stubs)
     server = django._servers[django._get_connection_pool_index(write)]
     options = django._pool_options
-    config = (server, django._pool_class, django._client, *sorted(options.items()))
+    compared = sorted((name, value) for name, value in options.items() if name not in _NAMING)
+    config = (server, django._pool_class, django._client, *compared)
     try:
         client = _clients.get(config)
     except TypeError:  # an option that cannot be hashed
