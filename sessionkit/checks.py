@@ -160,6 +160,33 @@ def check_djangos_engine(
     return [Error(message, id="sessionkit.E008")]
 
 
+@register(Tags.compatibility)
+def check_djangos_engine_kept(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """sessionkit's middleware on Django's engine, with Django's app still installed (so E008
+    is silent): a switch that forgot SESSION_ENGINE works, on Django's store."""
+    engine = _engine()
+    ours = engine.replace("django.contrib.sessions.", "sessionkit.")
+    if (
+        OUR_MIDDLEWARE not in _middleware()
+        or not engine.startswith("django.contrib.sessions.backends.")
+        or ours not in ENGINES  # signed_cookies: sessionkit has no such engine to suggest
+        or djangos_engine_without_its_app() is not None
+    ):
+        return []
+    return [
+        Warning(
+            f"SESSION_ENGINE is Django's {engine!r} (Django's default when the setting is not "
+            "set) under sessionkit's middleware: sessions are tracked, but stored by Django's "
+            "engine — every new visitor is written at once (no pending marker), saves "
+            "overwrite each other, and there are no hashed keys.",
+            hint=f"Set SESSION_ENGINE to the sessionkit engine of the same kind: {ours!r}.",
+            id="sessionkit.W004",
+        )
+    ]
+
+
 @register(Tags.caches)
 def check_redis(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     uses_redis = _engine() == "sessionkit.backends.redis" or (

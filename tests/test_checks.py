@@ -211,6 +211,25 @@ def test_djangos_middleware_with_djangos_engine_is_fine(settings: Any) -> None:
         assert sessionkit_ids() == []
 
 
+@pytest.mark.parametrize("kind", ["db", "cached_db", "file", "cache"])
+def test_our_middleware_on_djangos_engine_with_its_app_is_a_warning(
+    settings: Any, kind: str
+) -> None:
+    """A switch that kept django.contrib.sessions installed and never set SESSION_ENGINE runs
+    on Django's default engine: E008 cannot tell, this warning does."""
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{kind}"
+    messages = [m for m in run_checks() if m.id == "sessionkit.W004"]
+    assert len(messages) == 1
+    assert f"'sessionkit.backends.{kind}'" in str(messages[0].hint)
+
+
+def test_our_middleware_on_djangos_signed_cookies_has_no_engine_to_suggest(
+    settings: Any,
+) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert "sessionkit.W004" not in sessionkit_ids()
+
+
 def test_admin_accepts_our_middleware() -> None:
     assert "admin.E410" not in {m.id for m in run_checks()}
 
