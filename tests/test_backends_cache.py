@@ -10,6 +10,7 @@ import redis
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
+from sessionkit.backends import cache as cache_module
 from sessionkit.backends.cache import SessionStore
 from tests import services
 
@@ -113,7 +114,29 @@ def test_a_cache_with_options_that_cannot_be_hashed_still_works(settings: Any) -
     }
     settings.SESSION_ENGINE = "sessionkit.backends.cache"
     settings.SESSION_CACHE_ALIAS = "redis_unhashable"
+    shared = dict(cache_module._clients)
     store = SessionStore()
     store["theme"] = "dark"
     store.save()
     assert SessionStore(store.session_key)["theme"] == "dark"
+    assert cache_module._clients == shared, "Django's own pool, not a shared one"
+
+
+def test_past_the_limit_a_new_configuration_is_not_shared(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Options made anew for each cache object must not fill the process with pools."""
+    services.need("redis")
+    settings.CACHES = {
+        **settings.CACHES,
+        "redis_over_the_limit": {**settings.CACHES["redis"], "OPTIONS": {"socket_timeout": 7}},
+    }
+    settings.SESSION_ENGINE = "sessionkit.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "redis_over_the_limit"
+    monkeypatch.setattr(cache_module, "MAX_SHARED_CLIENTS", len(cache_module._clients))
+    shared = dict(cache_module._clients)
+    store = SessionStore()
+    store["theme"] = "dark"
+    store.save()
+    assert SessionStore(store.session_key)["theme"] == "dark"
+    assert cache_module._clients == shared
