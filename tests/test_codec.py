@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core import signing
+from django.http import HttpResponse
 from freezegun import freeze_time
 
 from sessionkit import codec
@@ -20,6 +24,38 @@ def test_round_trip_small_and_large() -> None:
         value = codec.sign(payload, PURPOSE)
         assert value.isascii() and value.startswith("~")
         assert codec.unsign(value, PURPOSE) == payload
+
+
+@pytest.mark.parametrize("length", range(6))
+def test_values_are_cookie_safe_without_quoting(length: int) -> None:
+    """No base64 padding: http.cookies sends the value as it is (a padded one it quotes)."""
+    for timestamped in (False, True):
+        value = codec.sign(b"p" * length, PURPOSE, timestamped=timestamped)
+        assert "=" not in value
+        response = HttpResponse()
+        response.set_cookie("marker", value)
+        assert response.cookies["marker"].coded_value == value
+        assert codec.unsign(value, PURPOSE) == b"p" * length
+
+
+def padded(payload: bytes) -> str:
+    """``payload`` signed as sessionkit 0.1.0 wrote values: base64 with its ``=`` padding."""
+    message = b"~j" + base64.urlsafe_b64encode(payload)
+    key = codec._keys(PURPOSE)[0]
+    mac = base64.urlsafe_b64encode(hmac.digest(key, message, hashlib.sha256))
+    return (message + b":" + mac).decode()
+
+
+@pytest.mark.parametrize("payload", [b"a", b"ab", b"abc", b'{"_auth_user_id": "1"}'])
+def test_a_value_written_with_padding_is_still_read(payload: bytes) -> None:
+    value = padded(payload)
+    assert "=" in value
+    assert codec.unsign(value, PURPOSE) == payload
+    message, mac = value.split(":")
+    with pytest.raises(codec.BadValue):
+        codec.unsign(f"{message}:{mac}==", PURPOSE)  # one "=" of padding, no more
+    with pytest.raises(codec.BadValue):
+        codec.unsign(f"{message}x:{mac}", PURPOSE)
 
 
 def test_compresses_only_when_it_pays() -> None:
