@@ -1,7 +1,10 @@
-"""SESSIONKIT_HASH_KEYS: the store keeps a keyed hash, never the session key itself."""
+"""sessionkit.keys: new keys are uniform; with SESSIONKIT_HASH_KEYS the store keeps a keyed hash,
+never the session key itself."""
 
 from __future__ import annotations
 
+import collections
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,8 @@ from django.core.cache import caches
 from django.db import connections
 from django.test import Client
 
-from sessionkit.keys import CookieKey, key_hash, public_id, stored_key
+from sessionkit import keys
+from sessionkit.keys import CookieKey, cookie_key, key_hash, public_id, stored_key
 from tests.routers import SESSION_DB
 
 COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -32,6 +36,22 @@ def test_the_hash_is_a_valid_stored_key(settings: Any) -> None:
     settings.SESSIONKIT_HASH_SECRET = "another secret"
     assert key_hash(key) != digest
     assert stored_key(key) == key  # hashing is off by default
+
+
+def test_new_keys_are_valid_distinct_and_every_character_as_likely() -> None:
+    issued = [keys.new_cookie_key() for _ in range(3000)]
+    assert all(len(key) == 32 and cookie_key(key) == key for key in issued)
+    assert len(set(issued)) == len(issued)
+    counts = collections.Counter("".join(issued))  # 96,000 characters: ~2,667 of each
+    assert set(counts) == set(keys.VALID_KEY_CHARS)
+    chi_square = sum((n - 96_000 / 36) ** 2 / (96_000 / 36) for n in counts.values())
+    assert chi_square < 90, counts  # 35 degrees of freedom: p < 1e-6 for an unbiased source
+
+
+def test_a_draw_short_of_unbiased_bytes_draws_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter([bytes([255] * 20 + [0] * 20), bytes(range(40))])
+    monkeypatch.setattr(os, "urandom", lambda n: next(draws))
+    assert keys.new_cookie_key() == (keys.VALID_KEY_CHARS * 2)[:32]
 
 
 def everything_stored(engine: Any, tmp_path: Path) -> str:
