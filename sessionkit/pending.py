@@ -22,6 +22,8 @@ from sessionkit.keys import CookieKey, cookie_key
 from sessionkit.tracking import Figures
 
 SALT = "sessionkit.pending"
+_JSON = json.JSONEncoder(separators=(",", ":"))
+"""(``json.dumps`` with ``separators`` builds a new encoder on every call.)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,7 @@ class Pending:
 
 
 def dumps(key: CookieKey, figures: Figures) -> str:
-    payload = json.dumps([key, figures.dump()], separators=(",", ":")).encode()
+    payload = _JSON.encode([key, figures.dump()]).encode()
     return codec.sign(payload, SALT, timestamped=True)
 
 
