@@ -17,7 +17,9 @@ fallback.
 ``<seconds in base 36>.`` before the payload, under the signature. Base64 is written without
 its ``=`` padding, as Django's signing writes it: a padded value is not a valid cookie value,
 so ``http.cookies`` would quote it (slowly: 5 µs), and the pending marker is a cookie. Values
-written with padding (by sessionkit 0.1.0) are still read.
+this codec wrote with padding before it dropped it (never released: 0.1.0 wrote Django's form)
+are still read; so the signature is accepted with or without one trailing ``=``. That makes
+two spellings of one signed value, never a changed payload: nothing compares signed strings.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def new_cookie_key() -> CookieKey:
     Random bytes from the OS, each below 252 mapped to a character (252 = 7 × 36, so each
     character is equally likely; the bytes 252–255 are dropped, not folded), in two C calls —
     rather than Django's ``get_random_string`` (a ``secrets.choice`` per character, 60 µs):
-    1 µs, on the path of every new visitor. 40 bytes leave fewer than 32 about once in 10⁹
+    1 µs, on the path of every new visitor. 40 bytes leave fewer than 32 about once in 10⁸
     draws; then it draws again.
     """
     while True:

@@ -39,7 +39,7 @@ def test_values_are_cookie_safe_without_quoting(length: int) -> None:
 
 
 def padded(payload: bytes) -> str:
-    """``payload`` signed as sessionkit 0.1.0 wrote values: base64 with its ``=`` padding."""
+    """``payload`` signed as the codec wrote values before it dropped base64's ``=`` padding."""
     message = b"~j" + base64.urlsafe_b64encode(payload)
     key = codec._keys(PURPOSE)[0]
     mac = base64.urlsafe_b64encode(hmac.digest(key, message, hashlib.sha256))
