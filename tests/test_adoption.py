@@ -150,6 +150,19 @@ def test_a_missing_django_table_costs_nothing_and_breaks_nothing(
         assert import_module(settings.SESSION_ENGINE).SessionStore("a" * 32).load() == {}
 
 
+@pytest.mark.django_db
+def test_the_command_says_when_djangos_table_is_gone(settings: Any) -> None:
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    adoption._tables["default"] = False  # dropped after the switch
+    for arguments in ([], ["--adopt"]):
+        out = StringIO()
+        call_command("django_sessions", *arguments, stdout=out)
+        assert out.getvalue() == (
+            "The django_session table on database 'default' does not exist: nothing to adopt "
+            "from it. Set SESSIONKIT_ADOPT_DJANGO_SESSIONS = False to save the look-up there.\n"
+        )
+
+
 @pytest.mark.parametrize("engine", engines_of("db", "cached_db"), indirect=True)
 def test_give_back_copies_sessions_into_djangos_table_in_djangos_form(
     engine: Any, settings: Any

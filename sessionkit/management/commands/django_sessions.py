@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sessionkit.adoption import DjangoTable, table_present
 from sessionkit.backends.base import SessionStore as SessionkitStore
 
 
@@ -55,6 +56,12 @@ class Command(BaseCommand):
             self.stdout.write("This engine has no Django engine of the same kind to adopt from.")
             return
         for source in sources:
+            if isinstance(source, DjangoTable) and not table_present(source.alias):
+                self.stdout.write(
+                    f"{str(source).capitalize()} does not exist: nothing to adopt from it. Set "
+                    "SESSIONKIT_ADOPT_DJANGO_SESSIONS = False to save the look-up there."
+                )
+                continue
             if options["adopt"]:
                 adopted = sum(1 for key in list(source.keys()) if store_class(key).load())
                 self.stdout.write(f"Adopted {adopted} from {source}.")
