@@ -57,9 +57,10 @@ class Command(BaseCommand):
             return
         for source in sources:
             if isinstance(source, DjangoTable) and not table_present(source.alias):
+                named = str(source)
                 self.stdout.write(
-                    f"{str(source).capitalize()} does not exist: nothing to adopt from it. Set "
-                    "SESSIONKIT_ADOPT_DJANGO_SESSIONS = False to save the look-up there."
+                    f"{named[:1].upper()}{named[1:]} does not exist: nothing to adopt from it. "
+                    "Set SESSIONKIT_ADOPT_DJANGO_SESSIONS = False to save the look-up there."
                 )
                 continue
             if options["adopt"]:
