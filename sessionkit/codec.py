@@ -51,21 +51,26 @@ def _derived_key(purpose: str, secret: str | bytes) -> bytes:
     return hashlib.sha256(b"sessionkit.codec:" + purpose.encode() + b":" + raw).digest()
 
 
-_derived: dict[str, tuple[str | bytes, tuple[str | bytes, ...], tuple[bytes, ...]]] = {}
-"""purpose → (SECRET_KEY, SECRET_KEY_FALLBACKS, their derived keys), as last read."""
+_derived: dict[str, tuple[str | bytes, tuple[str | bytes, ...], tuple[hmac.HMAC, ...]]] = {}
+"""purpose → (SECRET_KEY, SECRET_KEY_FALLBACKS, their signers), as last read."""
 
 
-def _keys(purpose: str) -> tuple[bytes, ...]:
-    """The signing key, then each fallback's (a value signed before a key rotation).
+def _signers(purpose: str) -> tuple[hmac.HMAC, ...]:
+    """An HMAC-SHA256 already keyed with the signing key, then one per fallback's (a value
+    signed before a key rotation). :func:`_mac` signs with a copy: two thirds of the cost of
+    ``hmac.digest``, which sets the key up on every call.
 
     The settings are read on every call and compared by value (they may be replaced or
     changed in place: a secret dropped from the fallbacks must stop verifying at once, as it
-    does for Django's signing); the keys are derived again only when they changed."""
+    does for Django's signing); the signers are made again only when they changed."""
     secret, fallbacks = settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)
     known = _derived.get(purpose)
     if known is None or known[0] != secret or known[1] != fallbacks:
-        keys = tuple(_derived_key(purpose, each) for each in (secret, *fallbacks))
-        known = _derived[purpose] = (secret, fallbacks, keys)
+        signers = tuple(
+            hmac.new(_derived_key(purpose, each), digestmod=hashlib.sha256)
+            for each in (secret, *fallbacks)
+        )
+        known = _derived[purpose] = (secret, fallbacks, signers)
     return known[2]
 
 
@@ -83,23 +88,16 @@ def _b64decode(data: bytes) -> bytes:
     return binascii.a2b_base64(data.translate(_FROM_URLSAFE) + b"=" * (-len(data) % 4))
 
 
-@functools.lru_cache(maxsize=64)
-def _keyed(key: bytes) -> hmac.HMAC:
-    """An HMAC-SHA256 with ``key`` already absorbed; :func:`_mac` signs with a copy of it
-    (two thirds of the cost of ``hmac.digest``, which sets the key up on every call)."""
-    return hmac.new(key, digestmod=hashlib.sha256)
+def _mac(signer: hmac.HMAC, message: bytes) -> bytes:
+    copy = signer.copy()
+    copy.update(message)
+    return _b64encode(copy.digest())
 
 
-def _mac(key: bytes, message: bytes) -> bytes:
-    signer = _keyed(key).copy()
-    signer.update(message)
-    return _b64encode(signer.digest())
-
-
-def _verifies(mac: bytes, key: bytes, message: bytes) -> bool:
-    """Whether ``mac`` is ``message``'s under ``key``: unpadded, or with the one ``=`` of a
+def _verifies(mac: bytes, signer: hmac.HMAC, message: bytes) -> bool:
+    """Whether ``mac`` is ``message``'s under ``signer``: unpadded, or with the one ``=`` of a
     value written before padding was dropped."""
-    return hmac.compare_digest(mac.removesuffix(b"="), _mac(key, message))
+    return hmac.compare_digest(mac.removesuffix(b"="), _mac(signer, message))
 
 
 def is_ours(value: str) -> bool:
@@ -115,7 +113,7 @@ def sign(payload: bytes, purpose: str, *, timestamped: bool = False) -> str:
             form, payload = b"z", compressed
     head = b"~" + form + (_base36(int(time.time())) + b"." if timestamped else b"")
     message = head + _b64encode(payload)
-    return (message + b":" + _mac(_keys(purpose)[0], message)).decode("ascii")
+    return (message + b":" + _mac(_signers(purpose)[0], message)).decode("ascii")
 
 
 def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) -> bytes:
@@ -126,9 +124,9 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
         message, _, mac = raw.rpartition(b":")
         if not message.startswith(b"~") or len(message) < 2:
             raise BadValue("not a signed value")
-        keys = _keys(purpose)
-        if not _verifies(mac, keys[0], message) and not any(
-            _verifies(mac, key, message) for key in keys[1:]
+        signers = _signers(purpose)
+        if not _verifies(mac, signers[0], message) and not any(
+            _verifies(mac, signer, message) for signer in signers[1:]
         ):
             raise BadValue("bad signature")
         form, body = message[1:2], message[2:]
