@@ -1,0 +1,29 @@
+"""sessionkit.cookies: every cookie carries the session cookie's flags and an exact expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.http import http_date
+from freezegun import freeze_time
+
+from sessionkit import cookies
+
+
+def test_expires_is_the_moment_max_age_ends_as_time_moves(settings: Any) -> None:
+    """``Expires`` is formatted once per second: it must still follow the clock, to the
+    second, forwards and backwards."""
+    settings.SESSION_COOKIE_SECURE = True
+    start = datetime(2026, 12, 1, 6, 0, 0, 400_000, tzinfo=UTC)
+    with freeze_time(start) as frozen:
+        for step in (0, 0.5, 0.2, 1, 3600, -7200, 0.9):
+            frozen.tick(timedelta(seconds=step))
+            response = HttpResponse()
+            cookies.set_cookie(response, "marker", "value", 120)
+            morsel = response.cookies["marker"]
+            now = datetime.now(tz=UTC).timestamp()
+            assert morsel["expires"] == http_date(now + 120)
+            assert morsel["max-age"] == 120
+            assert morsel["secure"] is True
