@@ -16,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model
 
+from sessionkit.conf import conf
+
 ENGINE_PREFIX = "sessionkit.backends."
 ENGINES = tuple(
     [f"sessionkit.backends.{name}" for name in ("db", "file", "cache", "cached_db", "redis")]
@@ -215,6 +217,23 @@ def check_redis(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[
                 "{'CLUSTER': ['host:port', ...]} or {'SENTINELS': [('host', 26379)], "
                 "'SERVICE': 'mymaster'}.",
                 id="sessionkit.E006",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
+def check_track_exclude(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    try:
+        _compiled = conf.track_exclusions  # (compiled here, before any request needs it)
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Each entry is a regular expression matched against the path.",
+                id="sessionkit.E009",
             )
         ]
     return []

@@ -31,6 +31,9 @@ def _default_exclusions(static_url: str | None, media_url: str | None) -> tuple[
     return tuple(patterns)
 
 
+_LEADING_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+
+
 class Settings:
     @property
     def SESSIONKIT_FILE_PREFIX(self) -> str:
@@ -50,10 +53,33 @@ class Settings:
         catalogues (``…/jsi18n/``).
         """
         value = getattr(settings, "SESSIONKIT_TRACK_EXCLUDE", None)
+        if isinstance(value, (str, bytes)):  # list("^/static/") would be one pattern a letter
+            raise ImproperlyConfigured(
+                "SESSIONKIT_TRACK_EXCLUDE is a list of regular expressions, not one string: "
+                f"[{value!r}]."
+            )
         if value is not None:
             return list(value)
         static, media = getattr(settings, "STATIC_URL", None), getattr(settings, "MEDIA_URL", None)
         return list(_default_exclusions(static and str(static), media and str(media)))
+
+    @property
+    def track_exclusions(self) -> re.Pattern[str] | None:
+        """``SESSIONKIT_TRACK_EXCLUDE`` as one compiled pattern (None: nothing excluded)."""
+        groups = []
+        for pattern in self.SESSIONKIT_TRACK_EXCLUDE:
+            # Flags at a pattern's start ("(?i)^/admin/") become the group's own ("(?i:...)"):
+            # joined, they would no longer be at the start of the expression.
+            flags = _LEADING_FLAGS.match(pattern) if isinstance(pattern, str) else None
+            group = f"(?{flags[1]}:{pattern[flags.end() :]})" if flags else f"(?:{pattern})"
+            try:
+                re.compile(group)
+            except re.error as exc:
+                raise ImproperlyConfigured(
+                    f"SESSIONKIT_TRACK_EXCLUDE: {pattern!r} is not a regular expression ({exc})."
+                ) from exc
+            groups.append(group)
+        return re.compile("|".join(groups)) if groups else None
 
     @property
     def SESSIONKIT_ABSOLUTE_AGE(self) -> int | None:
@@ -174,29 +200,29 @@ class Settings:
         return int(getattr(settings, "SESSIONKIT_TRUSTED_PROXIES", 1))
 
 
-_values: dict[str, Any] = {}
+class _Kept:
+    """A setting read on first use and then kept in the instance's ``__dict__``: a descriptor
+    without ``__set__``, so a kept value is found by attribute lookup alone, no call."""
 
+    def __init__(self, read: property) -> None:
+        self.read = read.fget
+        self.name = read.fget.__name__  # type: ignore[union-attr]
+        self.__doc__ = read.__doc__
 
-def _kept(read: property) -> property:
-    name = read.fget.__name__  # type: ignore[union-attr]
-
-    def get(self: Settings) -> Any:
-        try:
-            return _values[name]
-        except KeyError:
-            value = _values[name] = read.fget(self)  # type: ignore[misc]
-            return value
-
-    return property(get, doc=read.__doc__)
+    def __get__(self, instance: Settings | None, owner: type[Settings]) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.read(instance)  # type: ignore[misc]
+        return value
 
 
 for _name, _attribute in list(vars(Settings).items()):
     if isinstance(_attribute, property):
-        setattr(Settings, _name, _kept(_attribute))
+        setattr(Settings, _name, _Kept(_attribute))
 
 
 def _forget(**kwargs: Any) -> None:
-    _values.clear()
+    vars(conf).clear()
 
 
 setting_changed.connect(_forget, dispatch_uid="sessionkit.conf")

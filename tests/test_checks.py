@@ -284,3 +284,23 @@ def test_djangos_default_engine_without_its_app_is_an_error(settings: Any) -> No
 
         with pytest.raises(ImproperlyConfigured, match="sessionkit.backends.db"):
             SessionMiddleware(lambda request: None)
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        (["^/static/", "(unclosed"], "'(unclosed'"),
+        (["^/ok/", "^/late/(?i)flag/"], "'^/late/(?i)flag/'"),
+        ("^/static/", "not one string"),
+    ],
+)
+def test_a_bad_track_exclude_is_an_error_naming_it(settings: Any, value: Any, named: str) -> None:
+    settings.SESSIONKIT_TRACK_EXCLUDE = value
+    messages = [m for m in run_checks() if m.id == "sessionkit.E009"]
+    assert len(messages) == 1
+    assert named in messages[0].msg
+
+
+def test_a_good_track_exclude_is_clean(settings: Any) -> None:
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/health/$", r"(?i)^/ADMIN/"]
+    assert sessionkit_ids() == []

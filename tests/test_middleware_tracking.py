@@ -236,3 +236,13 @@ def test_tracking_on_djangos_own_engines(settings: Any, django_engine: str) -> N
         shown = browser.get(f"/page/{n}").json()
     assert shown["num_requests"] == 3
     assert browser.get("/set/", {"a": "1"}).json()["data"] == {"a": "1"}
+
+
+def test_exclusions_keep_their_own_leading_flags(settings: Any) -> None:
+    from sessionkit.plan import is_excluded
+
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/health/$", r"(?i)^/ADMIN/", r"(?x) ^/a \s* b/"]
+    assert is_excluded("/admin/books/")
+    assert is_excluded("/ab/")
+    assert is_excluded("/health/")
+    assert not is_excluded("/HEALTH/")  # the flag of one pattern is not the others'
