@@ -42,6 +42,10 @@ from sessionkit.exceptions import (
 )
 from sessionkit.keys import StoredKey
 from sessionkit.plan import (
+    FORGET,
+    NOT_LOADED,
+    NOTHING,
+    SAVE,
     Conclusion,
     Loaded,
     Plan,
@@ -220,9 +224,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
         decide whether the session's inventory row needs writing before the view runs."""
         session = request.session
         if not (visit.tracked and visit.permitted):
-            return attach(request, beginning(visit, Loaded(False), None, False)), None
+            return attach(request, beginning(visit, NOT_LOADED, None, False)), None
         if session.session_key is None:
-            visit = beginning(visit, Loaded(False), pending.read(request), self.adoptable)
+            visit = beginning(visit, NOT_LOADED, pending.read(request), self.adoptable)
             if visit.issued is not None:
                 cast(SessionkitStore, session).adopt_key(visit.issued)
             return attach(request, visit), None
@@ -319,8 +323,8 @@ class SessionMiddleware(DjangoSessionMiddleware):
         """The plan once the inventory was written: the session ended, or saved with the
         inventory's note (also where the request had nothing else to save)."""
         if ended:
-            return Conclusion(Plan.FORGET)
-        return decided if decided.plan is Plan.SAVE else Conclusion(Plan.SAVE)
+            return FORGET
+        return decided if decided.plan is Plan.SAVE else SAVE
 
     def _synced(
         self, request: HttpRequest, sync: inventory_note.Sync, outcome: inventory_note.Outcome
@@ -402,7 +406,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
             request.path,
             hint_for(exc),
         )
-        return Conclusion(Plan.NOTHING)
+        return NOTHING
 
     @staticmethod
     def _interrupted() -> SessionInterrupted:

@@ -12,7 +12,7 @@ no session fixation.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.http import HttpRequest, HttpResponseBase
 
@@ -26,8 +26,7 @@ _JSON = json.JSONEncoder(separators=(",", ":"))
 """(``json.dumps`` with ``separators`` builds a new encoder on every call.)"""
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
+class Pending(NamedTuple):
     key: CookieKey
     figures: Figures
     """The first request's figures."""

@@ -13,11 +13,8 @@ Its sync and async paths share every decision below; only their awaited calls di
 from __future__ import annotations
 
 import enum
-import functools
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -26,7 +23,7 @@ from sessionkit import consent
 from sessionkit.conf import conf
 from sessionkit.keys import new_cookie_key, transient_public_id
 from sessionkit.pending import Pending
-from sessionkit.tracking import OK, Figures, PageView, begin, finish
+from sessionkit.tracking import NO_FIGURES, OK, Figures, PageView, begin, finish
 from sessionkit.visit import Visit
 
 
@@ -42,8 +39,7 @@ class Plan(enum.Enum):
     """Neither the store nor the cookies change."""
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(NamedTuple):
     """What the middleware's one load found."""
 
     stored: bool
@@ -54,8 +50,7 @@ class Loaded:
     """Flash values set on the previous request."""
 
 
-@dataclass(frozen=True, slots=True)
-class After:
+class After(NamedTuple):
     """The session as the view left it."""
 
     has_key: bool
@@ -65,8 +60,7 @@ class After:
     """The view withdrew the visitor's permission (sessionkit.consent.revoke)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Conclusion:
+class Conclusion(NamedTuple):
     plan: Plan
     figures: Figures | None = None
     """The figures to store (SAVE) or to carry in the marker (MARK)."""
@@ -79,8 +73,7 @@ class Conclusion:
     """The view withdrew the visitor's permission: delete their cookies."""
 
 
-@dataclass(frozen=True, slots=True)
-class CookieWork:
+class CookieWork(NamedTuple):
     set_session: bool = False
     delete_session: bool = False
     marker: Figures | None = None
@@ -90,17 +83,22 @@ class CookieWork:
     """Add ``Vary: Cookie``."""
 
 
+NOT_LOADED = Loaded(False)
+"""No stored session was loaded (none was asked for, or none was found)."""
+NOTHING = Conclusion(Plan.NOTHING)
+FORGET = Conclusion(Plan.FORGET)
+SAVE = Conclusion(Plan.SAVE)
+"""The conclusions that carry nothing but their plan (one instance each: they are immutable)."""
+_NO_COOKIES = CookieWork()
+_VARY = CookieWork(vary=True)
+
+
 # --- before the load ---------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=16)
-def _exclusions(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 def is_excluded(path: str) -> bool:
     """Whether ``path`` matches ``SESSIONKIT_TRACK_EXCLUDE``."""
-    pattern = _exclusions(tuple(conf.SESSIONKIT_TRACK_EXCLUDE))
+    pattern = conf.track_exclusions
     return pattern is not None and pattern.search(path) is not None
 
 
@@ -115,7 +113,7 @@ def opening(request: HttpRequest, now: float) -> Visit:
 
 def store_down(visit: Visit) -> Visit:
     """The store did not answer the load: this request goes on without a session."""
-    return replace(visit, permitted=False, display_id=transient_public_id())
+    return visit._replace(permitted=False, display_id=transient_public_id())
 
 
 # --- once the session is loaded ----------------------------------------------------------------
@@ -129,19 +127,19 @@ def beginning(visit: Visit, loaded: Loaded, pending: Pending | None, adoptable: 
     first request's), else a fresh one.
     """
     if visit.view is None:
-        return visit if visit.stored is loaded.stored else replace(visit, stored=loaded.stored)
+        return visit if visit.stored is loaded.stored else visit._replace(stored=loaded.stored)
     if not visit.permitted:
-        return replace(visit, current=begin(Figures(), visit.view))
+        return visit._replace(current=begin(NO_FIGURES, visit.view))
     if loaded.stored:
         before = Figures.load(loaded.figures)
         flash = loaded.flash if isinstance(loaded.flash, Mapping) else {}
-        return replace(
-            visit, stored=True, before=before, current=begin(before, visit.view), flash=flash
+        return visit._replace(
+            stored=True, before=before, current=begin(before, visit.view), flash=flash
         )
     if not adoptable:  # Django's own engines: a new session is written at once
-        return replace(visit, current=begin(Figures(), visit.view))
-    issued, before = (pending.key, pending.figures) if pending else (new_cookie_key(), Figures())
-    return replace(visit, issued=issued, before=before, current=begin(before, visit.view))
+        return visit._replace(current=begin(NO_FIGURES, visit.view))
+    issued, before = (pending.key, pending.figures) if pending else (new_cookie_key(), NO_FIGURES)
+    return visit._replace(issued=issued, before=before, current=begin(before, visit.view))
 
 
 # --- once the view has answered ----------------------------------------------------------------
@@ -154,18 +152,18 @@ def conclusion(visit: Visit, after: After, status: int) -> Conclusion:
     if after.revoked:
         return Conclusion(Plan.NOTHING, revoked=True)
     if not visit.permitted:
-        return Conclusion(Plan.NOTHING)
+        return NOTHING
     if visit.view is None:
         if after.empty:
-            return Conclusion(Plan.FORGET)
+            return FORGET
         wanted = after.modified or settings.SESSION_SAVE_EVERY_REQUEST
-        return Conclusion(Plan.SAVE if wanted and status < 500 else Plan.NOTHING)
+        return SAVE if wanted and status < 500 else NOTHING
     failed = status >= 500
     before = visit.before
     if visit.stored and not after.has_key:  # the view flushed it (a logout)
         if after.empty:
-            return Conclusion(Plan.FORGET)
-        before = Figures()
+            return FORGET
+        before = NO_FIGURES
     # finish(f, v, 200) == begin(f, v): a page answered 200 has its figures already.
     final = (
         visit.current
@@ -208,7 +206,7 @@ def cookie_work(conclusion: Conclusion, sent: Mapping[str, str], accessed: bool)
         )
     if plan is Plan.FORGET:
         return CookieWork(delete_session=sent_session, vary=accessed or sent_session)
-    return CookieWork(vary=accessed)
+    return _VARY if accessed else _NO_COOKIES
 
 
 def after_view(session: Any, response: Any) -> After:

@@ -18,8 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from array import array
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 HISTORY_LENGTH = 100
@@ -40,8 +39,7 @@ def shown_path(full_path: str) -> str:
     return quote(full_path[: MAX_PATH_LENGTH * 12], safe=_SAFE)[:MAX_PATH_LENGTH]
 
 
-@dataclass(frozen=True, slots=True)
-class PageView:
+class PageView(NamedTuple):
     """One request as tracking sees it."""
 
     path: str
@@ -56,8 +54,7 @@ class PageView:
         return cls(path, shown_path(full_path), int(time))
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
+class Figures(NamedTuple):
     start: int = 0
     requests: int = 0
     pages: int = 0
@@ -102,11 +99,11 @@ class Figures:
             if figures.log:
                 parts = figures.log.split(" ")
                 half = len(parts) // 4
-                figures = replace(figures, log=" ".join(parts[-2 * half :]) if half else "")
+                figures = figures._replace(log=" ".join(parts[-2 * half :]) if half else "")
             elif figures.recent_errors or len(figures.tracker) > 1:
-                figures = replace(figures, recent_errors=(), tracker=figures.tracker[:1])
+                figures = figures._replace(recent_errors=(), tracker=figures.tracker[:1])
             elif figures.unique:
-                figures = replace(figures, unique=b"")
+                figures = figures._replace(unique=b"")
             else:
                 break
         return figures
@@ -220,4 +217,4 @@ def finish(figures: Figures, view: PageView, status: int) -> Figures:
             figures.tracker,
             (*figures.recent_errors, entry)[-ERRORS_LENGTH:],
         )
-    return replace(figures, start=start, requests=figures.requests + 1)
+    return figures._replace(start=start, requests=figures.requests + 1)

@@ -5,9 +5,8 @@ middleware attaches a new one as the request goes on)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.http import HttpRequest
 
@@ -23,8 +22,7 @@ _ATTRIBUTE = "_sessionkit_visit"
 _NO_FLASH: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Visit:
+class Visit(NamedTuple):
     permitted: bool
     """Sessions are permitted for this visitor (consent granted, or not required)."""
     view: PageView | None
@@ -42,7 +40,7 @@ class Visit:
     """A stored session was found for the cookie."""
     display_id: PublicId | None = None
     """The id shown as ``session.id`` when there is no stored session (not permitted)."""
-    flash: Mapping[str, Any] = field(default_factory=lambda: _NO_FLASH)
+    flash: Mapping[str, Any] = _NO_FLASH
     """Flash values set on the previous request, readable on this one."""
 
     @property
