@@ -52,6 +52,17 @@ def test_new_store_is_empty(store_class: Any) -> None:
     assert dict(store.items()) == {}
 
 
+@pytest.mark.parametrize("key", ["../../etc/passwd", "short", "x" * 40, "é" * 32, None])
+def test_adopting_a_key_that_is_no_cookie_key_is_refused(store_class: Any, key: Any) -> None:
+    store = store_class()
+    with pytest.raises(ValueError, match="Not a valid session key"):
+        store.adopt_key(key)
+    assert store.session_key is None
+    store["cat"] = "Milo"
+    store.save()  # saved under a key of its own
+    assert len(store.session_key) == 32
+
+
 def test_save_then_load(store_class: Any) -> None:
     store = saved(store_class, cat="Milo", count=3, nested={"a": [1, 2]})
     assert store.session_key is not None
