@@ -111,7 +111,7 @@ def sign(payload: bytes, purpose: str, *, timestamped: bool = False) -> str:
         compressed = zlib.compress(payload, 1)
         if len(compressed) < len(payload):
             form, payload = b"z", compressed
-    head = b"~" + form + (_base36(int(time.time())) + b"." if timestamped else b"")
+    head = b"~" + form + (_stamp(int(time.time())) if timestamped else b"")
     message = head + _b64encode(payload)
     return (message + b":" + _mac(_signers(purpose)[0], message)).decode("ascii")
 
@@ -147,6 +147,12 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
         if isinstance(exc, BadValue):
             raise
         raise BadValue(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=1)
+def _stamp(second: int) -> bytes:
+    """A timestamped value's stamp: worked out once per second, not once per value."""
+    return _base36(second) + b"."
 
 
 def _base36(number: int) -> bytes:
