@@ -11,16 +11,7 @@ from django.conf import settings
 from django.http import HttpResponseBase
 from django.utils.http import http_date
 
-
-def flags() -> dict[str, Any]:
-    """The session cookie's flags."""
-    return {
-        "domain": settings.SESSION_COOKIE_DOMAIN,
-        "path": settings.SESSION_COOKIE_PATH,
-        "secure": settings.SESSION_COOKIE_SECURE or None,
-        "httponly": settings.SESSION_COOKIE_HTTPONLY or None,
-        "samesite": settings.SESSION_COOKIE_SAMESITE,
-    }
+from sessionkit.conf import conf
 
 
 def set_cookie(
@@ -28,7 +19,14 @@ def set_cookie(
 ) -> None:
     """Set ``name`` with the session cookie's flags (``override`` changes some of them)."""
     expires = None if max_age is None else _http_date(int(time.time() + max_age))
-    response.set_cookie(name, value, max_age=max_age, expires=expires, **{**flags(), **override})
+    flags = conf.cookie_flags
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        expires=expires,
+        **({**flags, **override} if override else flags),
+    )
 
 
 @functools.lru_cache(maxsize=16)

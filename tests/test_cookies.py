@@ -27,3 +27,34 @@ def test_expires_is_the_moment_max_age_ends_as_time_moves(settings: Any) -> None
             assert morsel["expires"] == http_date(now + 120)
             assert morsel["max-age"] == 120
             assert morsel["secure"] is True
+
+
+def test_flags_follow_the_settings_as_they_change(settings: Any) -> None:
+    """The flags are kept between requests: a changed setting must still reach the next
+    cookie (as ``override_settings`` and a settings reload change them)."""
+    expected = {}
+    for secure, httponly, samesite, domain, path in [
+        (False, True, "Lax", None, "/"),
+        (True, False, "Strict", ".example.com", "/app/"),
+        (True, True, "None", None, "/"),
+        (False, False, None, "example.org", "/"),
+    ]:
+        settings.SESSION_COOKIE_SECURE = secure
+        settings.SESSION_COOKIE_HTTPONLY = httponly
+        settings.SESSION_COOKIE_SAMESITE = samesite
+        settings.SESSION_COOKIE_DOMAIN = domain
+        settings.SESSION_COOKIE_PATH = path
+        ours, djangos = HttpResponse(), HttpResponse()
+        cookies.set_cookie(ours, "marker", "value", None)
+        djangos.set_cookie(
+            "marker",
+            "value",
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            domain=domain,
+            path=path,
+        )
+        assert ours.cookies.output() == djangos.cookies.output()
+        expected[secure, samesite] = ours.cookies.output()
+    assert len(set(expected.values())) == 4
