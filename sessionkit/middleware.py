@@ -298,16 +298,15 @@ class SessionMiddleware(DjangoSessionMiddleware):
         change of user, or a signed-in session loaded on a request that is not tracked, so
         that it is listed), decided without I/O. Most requests: none."""
         session = request.session
-        if session.session_key is None:
-            return None
-        untracked_load = (
-            visit.view is None
+        if decided.plan is not Plan.SAVE and not (
+            visit.view is None  # a load on an untracked request
             and decided.plan is Plan.NOTHING
             and response.status_code < 500
             and isinstance(session, SessionkitStore)
             and session.__dict__.get("_session_cache") is not None
-        )
-        if decided.plan is not Plan.SAVE and not untracked_load:
+        ):
+            return None
+        if session.session_key is None:
             return None
         return inventory_note.needs_sync(request, session, now=time.time())
 

@@ -89,8 +89,8 @@ NOTHING = Conclusion(Plan.NOTHING)
 FORGET = Conclusion(Plan.FORGET)
 SAVE = Conclusion(Plan.SAVE)
 """The conclusions that carry nothing but their plan (one instance each: they are immutable)."""
-_NO_COOKIES = CookieWork()
-_VARY = CookieWork(vary=True)
+NO_COOKIES = CookieWork()
+VARY = CookieWork(vary=True)
 
 
 # --- before the load ---------------------------------------------------------------------------
@@ -190,10 +190,12 @@ def cookie_work(conclusion: Conclusion, sent: Mapping[str, str], accessed: bool)
     ``Vary: Cookie`` when the application read the session (the middleware's own tracking does
     not count), or when the session cookie is deleted (as Django does).
     """
+    plan = conclusion.plan
+    if plan is Plan.NOTHING and not conclusion.revoked:  # (most requests that are not tracked)
+        return VARY if accessed else NO_COOKIES
     sent_session = settings.SESSION_COOKIE_NAME in sent
     # (A deleted marker has no value: a browser drops it, the test client sends it empty.)
     sent_marker = bool(sent.get(conf.SESSIONKIT_PENDING_COOKIE_NAME))
-    plan = conclusion.plan
     if conclusion.revoked:
         return CookieWork(
             delete_session=sent_session, delete_marker=sent_marker, vary=accessed or sent_session
@@ -204,9 +206,7 @@ def cookie_work(conclusion: Conclusion, sent: Mapping[str, str], accessed: bool)
         return CookieWork(
             delete_session=sent_session, marker=conclusion.figures, vary=accessed or sent_session
         )
-    if plan is Plan.FORGET:
-        return CookieWork(delete_session=sent_session, vary=accessed or sent_session)
-    return _VARY if accessed else _NO_COOKIES
+    return CookieWork(delete_session=sent_session, vary=accessed or sent_session)  # FORGET
 
 
 def after_view(session: Any, response: Any) -> After:
