@@ -61,6 +61,10 @@ def test_adopting_a_key_that_is_no_cookie_key_is_refused(store_class: Any, key: 
     store["cat"] = "Milo"
     store.save()  # saved under a key of its own
     assert len(store.session_key) == 32
+    saved_as = store.session_key
+    with pytest.raises(ValueError, match="Not a valid session key"):
+        store.adopt_key(key)
+    assert store.session_key == saved_as  # a refused key changes nothing
 
 
 def test_save_then_load(store_class: Any) -> None:

@@ -363,9 +363,9 @@ class SessionStore(SessionBase):
         key the cookie will carry. Never call this with a key that came from a client and was
         not issued and signed by this site: that would be session fixation.
         """
-        self._session_key = key  # (Django's setter keeps only a key that validates)
-        if self._session_key is None:
+        if cookie_key(key) is None:  # (checked first: a refused key leaves all as it was)
             raise ValueError("Not a valid session key.")
+        self._session_key = key
         self._adopted = True
         if not hasattr(self, "_session_cache"):
             empty: dict[str, Any] = {}
