@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,20 +80,6 @@ class Settings:
                 ) from exc
             groups.append(group)
         return re.compile("|".join(groups)) if groups else None
-
-    @property
-    def cookie_flags(self) -> Mapping[str, Any]:
-        """The session cookie's flags, from Django's ``SESSION_COOKIE_*`` settings, as
-        ``HttpResponse.set_cookie`` takes them (every cookie sessionkit sets has them)."""
-        return MappingProxyType(
-            {
-                "domain": settings.SESSION_COOKIE_DOMAIN,
-                "path": settings.SESSION_COOKIE_PATH,
-                "secure": settings.SESSION_COOKIE_SECURE or None,
-                "httponly": settings.SESSION_COOKIE_HTTPONLY or None,
-                "samesite": settings.SESSION_COOKIE_SAMESITE,
-            }
-        )
 
     @property
     def SESSIONKIT_ABSOLUTE_AGE(self) -> int | None:

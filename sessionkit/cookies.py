@@ -11,7 +11,17 @@ from django.conf import settings
 from django.http import HttpResponseBase
 from django.utils.http import http_date
 
-from sessionkit.conf import conf
+
+def flags() -> dict[str, Any]:
+    """The session cookie's flags, read for every cookie as Django's middleware reads them (not
+    kept: a site may change them in place, without the ``setting_changed`` signal)."""
+    return {
+        "domain": settings.SESSION_COOKIE_DOMAIN,
+        "path": settings.SESSION_COOKIE_PATH,
+        "secure": settings.SESSION_COOKIE_SECURE or None,
+        "httponly": settings.SESSION_COOKIE_HTTPONLY or None,
+        "samesite": settings.SESSION_COOKIE_SAMESITE,
+    }
 
 
 def set_cookie(
@@ -19,14 +29,7 @@ def set_cookie(
 ) -> None:
     """Set ``name`` with the session cookie's flags (``override`` changes some of them)."""
     expires = None if max_age is None else _http_date(int(time.time() + max_age))
-    flags = conf.cookie_flags
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        expires=expires,
-        **({**flags, **override} if override else flags),
-    )
+    response.set_cookie(name, value, max_age=max_age, expires=expires, **{**flags(), **override})
 
 
 @functools.lru_cache(maxsize=16)

@@ -58,3 +58,22 @@ def test_flags_follow_the_settings_as_they_change(settings: Any) -> None:
         assert ours.cookies.output() == djangos.cookies.output()
         expected[secure, samesite] = ours.cookies.output()
     assert len(set(expected.values())) == 4
+
+
+def test_flags_changed_in_place_reach_the_next_cookie() -> None:
+    """Assigned on ``django.conf.settings`` directly (no ``setting_changed`` signal), as a
+    multi-tenant site's own middleware may do: Django's middleware follows, so must ours."""
+    from django.conf import settings as live
+
+    before = live.SESSION_COOKIE_SECURE, live.SESSION_COOKIE_SAMESITE, live.SESSION_COOKIE_PATH
+    cookies.set_cookie(HttpResponse(), "marker", "value", None)
+    try:
+        live.SESSION_COOKIE_SECURE, live.SESSION_COOKIE_SAMESITE = True, "Strict"
+        live.SESSION_COOKIE_PATH = "/app/"
+        response = HttpResponse()
+        cookies.set_cookie(response, "marker", "value", None)
+        morsel = response.cookies["marker"]
+        assert (morsel["secure"], morsel["samesite"], morsel["path"]) == (True, "Strict", "/app/")
+    finally:
+        live.SESSION_COOKIE_SECURE, live.SESSION_COOKIE_SAMESITE = before[:2]
+        live.SESSION_COOKIE_PATH = before[2]
