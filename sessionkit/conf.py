@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -212,7 +213,13 @@ class _Kept:
     def __get__(self, instance: Settings | None, owner: type[Settings]) -> Any:
         if instance is None:
             return self
-        value = instance.__dict__[self.name] = self.read(instance)  # type: ignore[misc]
+        generation = _forgotten[0]
+        value = self.read(instance)  # type: ignore[misc]
+        with _forgetting:
+            # Kept only if no setting changed while it was read (another thread's
+            # override_settings, say): a value read before the change must not outlive it.
+            if _forgotten[0] == generation:
+                instance.__dict__[self.name] = value
         return value
 
 
@@ -221,8 +228,15 @@ for _name, _attribute in list(vars(Settings).items()):
         setattr(Settings, _name, _Kept(_attribute))
 
 
+_forgetting = threading.Lock()
+_forgotten = [0]
+"""How many times the kept settings were forgotten."""
+
+
 def _forget(**kwargs: Any) -> None:
-    vars(conf).clear()
+    with _forgetting:
+        _forgotten[0] += 1
+        vars(conf).clear()
 
 
 setting_changed.connect(_forget, dispatch_uid="sessionkit.conf")
