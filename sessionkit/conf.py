@@ -17,22 +17,30 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.urls import get_script_prefix
+
+from sessionkit import exclusions
 
 
 @functools.lru_cache(maxsize=8)
-def _default_exclusions(static_url: str | None, media_url: str | None) -> tuple[str, ...]:
+def _default_exclusions(
+    static_url: str | None, media_url: str | None, script_prefix: str
+) -> tuple[str, ...]:
     """The static and media URLs (when served by this site), the favicon, robots.txt and the
-    admin's JavaScript catalogue (``/admin/jsi18n/``, a script every admin form loads)."""
+    admin's JavaScript catalogue (``/admin/jsi18n/``, a script every admin form loads).
+
+    Patterns are searched in the path without the script prefix (``path_info``), and Django
+    puts that prefix before a relative ``STATIC_URL`` or ``MEDIA_URL``: it is taken off."""
     patterns = [r"^/favicon\.ico$", r"^/robots\.txt$", r"^/[^?]*/jsi18n/$"]
     for url in (static_url, media_url):
         if url and not urlsplit(url).netloc:
-            path = "/" + urlsplit(url).path.lstrip("/")
+            path = urlsplit(url).path
+            if script_prefix != "/" and path.startswith(script_prefix):
+                path = path[len(script_prefix) :]
+            path = "/" + path.lstrip("/")
             if path != "/":
                 patterns.append("^" + re.escape(path))
     return tuple(patterns)
-
-
-_LEADING_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 
 
 class Settings:
@@ -62,25 +70,14 @@ class Settings:
         if value is not None:
             return list(value)
         static, media = getattr(settings, "STATIC_URL", None), getattr(settings, "MEDIA_URL", None)
-        return list(_default_exclusions(static and str(static), media and str(media)))
+        return list(
+            _default_exclusions(static and str(static), media and str(media), get_script_prefix())
+        )
 
     @property
-    def track_exclusions(self) -> re.Pattern[str] | None:
-        """``SESSIONKIT_TRACK_EXCLUDE`` as one compiled pattern (None: nothing excluded)."""
-        groups = []
-        for pattern in self.SESSIONKIT_TRACK_EXCLUDE:
-            # Flags at a pattern's start ("(?i)^/admin/") become the group's own ("(?i:...)"):
-            # joined, they would no longer be at the start of the expression.
-            flags = _LEADING_FLAGS.match(pattern) if isinstance(pattern, str) else None
-            group = f"(?{flags[1]}:{pattern[flags.end() :]})" if flags else f"(?:{pattern})"
-            try:
-                re.compile(group)
-            except re.error as exc:
-                raise ImproperlyConfigured(
-                    f"SESSIONKIT_TRACK_EXCLUDE: {pattern!r} is not a regular expression ({exc})."
-                ) from exc
-            groups.append(group)
-        return re.compile("|".join(groups)) if groups else None
+    def track_exclusions(self) -> tuple[re.Pattern[str], ...]:
+        """``SESSIONKIT_TRACK_EXCLUDE`` compiled (sessionkit.exclusions)."""
+        return exclusions.compiled(self.SESSIONKIT_TRACK_EXCLUDE)
 
     @property
     def SESSIONKIT_ABSOLUTE_AGE(self) -> int | None:

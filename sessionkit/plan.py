@@ -98,8 +98,7 @@ VARY = CookieWork(vary=True)
 
 def is_excluded(path: str) -> bool:
     """Whether ``path`` matches ``SESSIONKIT_TRACK_EXCLUDE``."""
-    pattern = conf.track_exclusions
-    return pattern is not None and pattern.search(path) is not None
+    return any(pattern.search(path) is not None for pattern in conf.track_exclusions)
 
 
 def opening(request: HttpRequest, now: float) -> Visit:

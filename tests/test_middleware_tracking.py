@@ -238,6 +238,26 @@ def test_tracking_on_djangos_own_engines(settings: Any, django_engine: str) -> N
     assert browser.get("/set/", {"a": "1"}).json()["data"] == {"a": "1"}
 
 
+@pytest.mark.parametrize("checks_first", [True, False])
+def test_default_exclusions_under_a_script_prefix(settings: Any, checks_first: bool) -> None:
+    """Mounted under /app/ (SCRIPT_NAME), a relative STATIC_URL is /app/static/ while the
+    path searched (path_info) is /static/…, whether or not the checks ran first."""
+    from django.core.checks import run_checks
+    from django.urls import set_script_prefix
+
+    from sessionkit.plan import is_excluded
+
+    settings.STATIC_URL, settings.MEDIA_URL = "static/", ""
+    if checks_first:
+        run_checks()
+    set_script_prefix("/app/")
+    try:
+        assert is_excluded("/static/app.js")
+        assert not is_excluded("/books/")
+    finally:
+        set_script_prefix("/")
+
+
 def test_exclusions_keep_their_own_leading_flags(settings: Any) -> None:
     from sessionkit.plan import is_excluded
 
