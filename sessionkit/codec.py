@@ -156,6 +156,8 @@ def _stamp(second: int) -> bytes:
 
 
 def _base36(number: int) -> bytes:
+    if number < 0:  # (a clock before 1970: frozen in a test, say; int(x, 36) reads it back)
+        return b"-" + _base36(-number)
     digits = b"0123456789abcdefghijklmnopqrstuvwxyz"
     out = b""
     while True:

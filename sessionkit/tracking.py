@@ -143,7 +143,7 @@ class Figures(NamedTuple):
                 tuple(tracker),
                 tuple(tuple(error) for error in recent),
             )
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return cls()
 
 

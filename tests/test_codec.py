@@ -134,6 +134,12 @@ def test_timestamped_values_expire() -> None:
             codec.unsign(value, PURPOSE, max_age=60)
 
 
+def test_a_clock_before_1970_still_signs_and_dates_values() -> None:
+    with freeze_time(datetime(1969, 12, 31, 23, 59, tzinfo=UTC)):
+        value = codec.sign(b"payload", PURPOSE, timestamped=True)
+        assert codec.unsign(value, PURPOSE, max_age=60) == b"payload"
+
+
 def test_a_value_without_a_timestamp_never_passes_a_max_age() -> None:
     with pytest.raises(codec.BadValue, match="expired"):
         codec.unsign(codec.sign(b"payload", PURPOSE), PURPOSE, max_age=60)

@@ -118,9 +118,20 @@ def test_dump_and_load_round_trip_through_json() -> None:
     assert Figures.load(json.loads(json.dumps(figures.dump()))) == figures
 
 
-@given(st.from_type(object) | st.lists(st.integers()) | st.text())
+@given(
+    st.from_type(object)
+    | st.lists(st.integers())
+    | st.text()
+    | st.lists(st.floats() | st.integers() | st.text(), min_size=9, max_size=9).map(
+        lambda raw: [2, *raw[1:]]
+    )
+)
 def test_load_never_fails(raw: object) -> None:
     assert isinstance(Figures.load(raw), Figures)
+
+
+def test_load_of_an_infinite_count_is_a_new_session() -> None:
+    assert Figures.load([2, 1e999, 1, 1, 0, "", "", [], []]) == Figures()
 
 
 @given(
