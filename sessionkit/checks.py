@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import Model
 
+from sessionkit import exclusions
 from sessionkit.conf import conf
 
 ENGINE_PREFIX = "sessionkit.backends."
@@ -227,12 +228,14 @@ def check_track_exclude(
     app_configs: Sequence[AppConfig] | None, **kwargs: Any
 ) -> list[CheckMessage]:
     try:
-        _compiled = conf.track_exclusions  # (compiled here, before any request needs it)
+        exclusions.compiled(conf.SESSIONKIT_TRACK_EXCLUDE)
     except ImproperlyConfigured as exc:
         return [
             Error(
                 str(exc),
-                hint="Each entry is a regular expression matched against the path.",
+                hint="Each entry is a regular expression searched in the path, e.g. "
+                'SESSIONKIT_TRACK_EXCLUDE = [r"^/static/", r"(?i)^/health/"]. Until it is '
+                "fixed, requests exclude only the default paths.",
                 id="sessionkit.E009",
             )
         ]
@@ -306,7 +309,6 @@ def check_tables(
     """
     if not databases or not apps.is_installed("sessionkit") or _inside_migrate():
         return []
-    from sessionkit.conf import conf
     from sessionkit.models import Session, SessionRecord, SignOut
 
     needed: list[type[Model]] = []

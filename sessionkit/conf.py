@@ -9,6 +9,7 @@ and a setting a project does not define is a failed attribute lookup each time.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 from typing import Any
@@ -56,28 +57,31 @@ class Settings:
 
     @property
     def SESSIONKIT_TRACK_EXCLUDE(self) -> list[str]:
-        """Regexes (matched against the path) of requests that are not tracked.
-
-        Default: the static and media URLs, ``/favicon.ico``, ``/robots.txt`` and JavaScript
-        catalogues (``…/jsi18n/``).
-        """
+        """Regexes (searched in the path) of requests that are not tracked; setting it replaces
+        the default: the static and media URLs, ``/favicon.ico``, ``/robots.txt`` and
+        JavaScript catalogues (``…/jsi18n/``)."""
         value = getattr(settings, "SESSIONKIT_TRACK_EXCLUDE", None)
         if isinstance(value, (str, bytes)):  # list("^/static/") would be one pattern a letter
             raise ImproperlyConfigured(
-                "SESSIONKIT_TRACK_EXCLUDE is a list of regular expressions, not one string: "
-                f"[{value!r}]."
+                f"SESSIONKIT_TRACK_EXCLUDE is one string ({value!r}); it must be a list of "
+                f"regular expressions: [{value!r}]."
             )
-        if value is not None:
-            return list(value)
-        static, media = getattr(settings, "STATIC_URL", None), getattr(settings, "MEDIA_URL", None)
-        return list(
-            _default_exclusions(static and str(static), media and str(media), get_script_prefix())
-        )
+        return default_track_exclude() if value is None else list(value)
 
     @property
     def track_exclusions(self) -> tuple[re.Pattern[str], ...]:
-        """``SESSIONKIT_TRACK_EXCLUDE`` compiled (sessionkit.exclusions)."""
-        return exclusions.compiled(self.SESSIONKIT_TRACK_EXCLUDE)
+        """``SESSIONKIT_TRACK_EXCLUDE`` compiled (sessionkit.exclusions). Where it cannot be
+        (check sessionkit.E009 says why), the default, with the reason logged once: a setting
+        mistyped on a server that runs no checks must not answer 500 on every page."""
+        try:
+            return exclusions.compiled(self.SESSIONKIT_TRACK_EXCLUDE)
+        except ImproperlyConfigured as exc:
+            logging.getLogger("sessionkit").error(
+                "%s Until it is fixed, only the default paths are excluded from tracking "
+                "(sessionkit.E009).",
+                exc,
+            )
+            return exclusions.compiled(default_track_exclude())
 
     @property
     def SESSIONKIT_ABSOLUTE_AGE(self) -> int | None:
@@ -223,6 +227,14 @@ class _Kept:
 for _name, _attribute in list(vars(Settings).items()):
     if isinstance(_attribute, property):
         setattr(Settings, _name, _Kept(_attribute))
+
+
+def default_track_exclude() -> list[str]:
+    """What ``SESSIONKIT_TRACK_EXCLUDE`` is when not set."""
+    static, media = getattr(settings, "STATIC_URL", None), getattr(settings, "MEDIA_URL", None)
+    return list(
+        _default_exclusions(static and str(static), media and str(media), get_script_prefix())
+    )
 
 
 _forgetting = threading.Lock()

@@ -291,7 +291,7 @@ def test_djangos_default_engine_without_its_app_is_an_error(settings: Any) -> No
     [
         (["^/static/", "(unclosed"], "'(unclosed'"),
         (["^/ok/", "a)|(b"], "'a)|(b'"),
-        ("^/static/", "not one string"),
+        ("^/static/", "is one string"),
     ],
 )
 def test_a_bad_track_exclude_is_an_error_naming_it(settings: Any, value: Any, named: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from typing import Any
@@ -124,6 +125,24 @@ def test_excluded_paths_are_not_tracked(engine: Any, browser: Client, settings: 
     shown = browser.get("/page/three").json()
     assert shown["num_requests"] == 3
     assert "/page/static/app.css" not in shown["history"]
+
+
+@pytest.mark.parametrize("mistake", ["^/page/static/", ["("], [b"^/page/"]])
+def test_a_mistyped_exclusion_setting_serves_pages_with_the_default(
+    engine: Any, browser: Client, settings: Any, caplog: pytest.LogCaptureFixture, mistake: Any
+) -> None:
+    """A server that runs no checks (gunicorn) must not answer 500 on every page: it logs
+    what E009 would say, and excludes the default paths until the setting is fixed."""
+    settings.STATIC_URL = "/page/static/"
+    settings.SESSIONKIT_TRACK_EXCLUDE = mistake
+    with caplog.at_level(logging.ERROR, logger="sessionkit"):
+        assert browser.get("/page/one").status_code == 200
+        browser.get("/page/static/app.css")
+        shown = browser.get("/page/two").json()
+    assert shown["num_requests"] == 2  # the default excluded the static file
+    errors = [r for r in caplog.records if r.name == "sessionkit"]
+    assert len(errors) == 1  # once, not on every request
+    assert "SESSIONKIT_TRACK_EXCLUDE" in errors[0].getMessage()
 
 
 def test_default_exclusions(settings: Any) -> None:
