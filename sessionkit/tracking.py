@@ -148,7 +148,7 @@ class Figures(NamedTuple):
 
 
 NO_FIGURES = Figures()
-"""A session's figures before its first request (frozen, so one instance serves all)."""
+"""A session's figures before its first request (immutable, so one instance serves all)."""
 
 
 def _logged(log: str, start: int, view: PageView) -> str:
