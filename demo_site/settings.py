@@ -9,7 +9,12 @@ Runs on SQLite with no other service by default. Environment variables switch th
 - ``DEMO_CACHE`` — ``redis://127.0.0.1:6379/0`` or ``memcached://127.0.0.1:11211`` for the
   cache and cached_db engines (default: an in-process LocMemCache).
 - ``DEMO_REQUIRE_CONSENT`` — ``1`` (default) to ask visitors before storing a session, ``0`` not.
-- ``DEMO_DEBUG`` — ``1`` (default) serves static files with ``runserver``.
+- ``DEMO_SESSION_FILE_PATH`` — the file engine's folder (default: the system's temporary folder).
+- ``DEMO_DEBUG`` — ``1`` (default) serves static files with ``runserver``, ``0`` not.
+- ``DEMO_SECRET_KEY`` — the key that signs cookies (default: a fixed key, for the demo only).
+
+A value outside these raises ``ImproperlyConfigured`` naming the variable, rather than quietly
+running on a default the reader did not ask for.
 """
 
 from __future__ import annotations
@@ -19,11 +24,28 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent
 env = os.environ.get
 
+
+def choice(name: str, default: str, *allowed: str) -> str:
+    """Environment variable ``name``, which must be ``default`` or one of ``allowed``."""
+    value = env(name, default)
+    if value != default and value not in allowed:
+        expected = ", ".join(repr(each) for each in (default, *allowed))
+        raise ImproperlyConfigured(f"{name}={value!r}: expected one of {expected}.")
+    return value
+
+
+def switch(name: str, default: str) -> bool:
+    """Environment variable ``name`` as ``1`` (on) or ``0`` (off)."""
+    return choice(name, default, "0" if default == "1" else "1") == "1"
+
+
 SECRET_KEY = env("DEMO_SECRET_KEY", "demo-only-not-secret-change-me-for-anything-real")
-DEBUG = env("DEMO_DEBUG", "1") == "1"
+DEBUG = switch("DEMO_DEBUG", "1")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 
 INSTALLED_APPS = [
@@ -68,7 +90,7 @@ TEMPLATES = [
 ]
 
 DATABASES: dict[str, dict[str, Any]]
-if env("DEMO_DATABASE", "sqlite") == "postgres":
+if choice("DEMO_DATABASE", "sqlite", "postgres") == "postgres":
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
@@ -87,6 +109,10 @@ else:
     }
 
 _cache = env("DEMO_CACHE", "")
+if _cache and not _cache.startswith(("redis://", "memcached://")):
+    raise ImproperlyConfigured(
+        f"DEMO_CACHE={_cache!r}: expected redis://host:port/db or memcached://host:port."
+    )
 CACHES: dict[str, dict[str, Any]]
 if _cache.startswith("redis://"):
     CACHES = {
@@ -106,9 +132,11 @@ elif _cache.startswith("memcached://"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = f"sessionkit.backends.{env('DEMO_SESSION_ENGINE', 'db')}"
+SESSION_ENGINE = "sessionkit.backends." + choice(
+    "DEMO_SESSION_ENGINE", "db", "file", "cache", "cached_db"
+)
 SESSION_FILE_PATH = env("DEMO_SESSION_FILE_PATH", tempfile.gettempdir())
-SESSIONKIT_REQUIRE_CONSENT = env("DEMO_REQUIRE_CONSENT", "1") == "1"
+SESSIONKIT_REQUIRE_CONSENT = switch("DEMO_REQUIRE_CONSENT", "1")
 # Only a keyed hash of each session key is stored (table, files, cache alike).
 SESSIONKIT_HASH_KEYS = True
 LOGIN_URL = "/admin/login/"
