@@ -3,23 +3,31 @@
 Runs on SQLite with no other service by default. Environment variables switch the rest:
 
 - ``DEMO_DATABASE=postgres`` (with ``DEMO_PG_HOST``, ``DEMO_PG_PORT``, ``DEMO_PG_USER``,
-  ``DEMO_PG_NAME``; defaults 127.0.0.1, 5432, postgres, test) — PostgreSQL instead of SQLite;
-  ``DEMO_SQLITE_PATH`` moves the SQLite file (default ``demo_site/db.sqlite3``).
+  ``DEMO_PG_PASSWORD``, ``DEMO_PG_NAME``; defaults 127.0.0.1, 5432, postgres, none, test) —
+  PostgreSQL instead of SQLite (needs the ``postgres`` extra); ``DEMO_SQLITE_PATH`` moves the
+  SQLite file (default ``demo_site/db.sqlite3``; its folder must exist).
 - ``DEMO_SESSION_ENGINE`` — ``db`` (default), ``file``, ``cache`` or ``cached_db``.
-- ``DEMO_CACHE`` — ``redis://127.0.0.1:6379/0`` or ``memcached://127.0.0.1:11211`` for the
-  cache and cached_db engines (default: an in-process LocMemCache).
+- ``DEMO_CACHE`` — ``redis://host:port/db`` or ``rediss://`` (the ``redis`` extra) or ``memcached://host:port``
+  (the ``memcached`` extra) for the cache and cached_db engines (default: an in-process
+  LocMemCache).
+- ``DEMO_SESSION_FILE_PATH`` — the file engine's folder, which must exist (default: the
+  system's temporary folder).
 - ``DEMO_REQUIRE_CONSENT`` — ``1`` (default) to ask visitors before storing a session, ``0`` not.
-- ``DEMO_SESSION_FILE_PATH`` — the file engine's folder (default: the system's temporary folder).
 - ``DEMO_DEBUG`` — ``1`` (default) serves static files with ``runserver``, ``0`` not.
 - ``DEMO_SECRET_KEY`` — the key that signs cookies (default: a fixed key, for the demo only).
+- ``DEMO_ALLOWED_HOSTS`` — more host names to answer, comma-separated (default: none but
+  127.0.0.1, localhost and [::1]).
 
-A value outside these raises ``ImproperlyConfigured`` naming the variable, rather than quietly
-running on a default the reader did not ask for.
+A value that cannot work — one outside these, an empty key, a missing folder, a cache or
+database whose client library is not installed — raises ``ImproperlyConfigured`` naming the
+variable at start, rather than running quietly on something else or failing on every page.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -44,9 +52,46 @@ def switch(name: str, default: str) -> bool:
     return choice(name, default, "0" if default == "1" else "1") == "1"
 
 
-SECRET_KEY = env("DEMO_SECRET_KEY", "demo-only-not-secret-change-me-for-anything-real")
+def matching(name: str, default: str, pattern: str, expected: str) -> str:
+    """Environment variable ``name``, which must match ``pattern`` in full."""
+    value = env(name, default)
+    if re.fullmatch(pattern, value) is None:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected {expected}.")
+    return value
+
+
+def folder(name: str, default: str, *, of_file: bool = False) -> str:
+    """Environment variable ``name``: a folder that exists (or a file in one, ``of_file``)."""
+    value = env(name, default)
+    where = Path(value).parent if of_file else Path(value)
+    if not value or not where.is_dir() or (of_file and Path(value).is_dir()):
+        what = "a file in a folder that exists" if of_file else "a folder that exists"
+        raise ImproperlyConfigured(f"{name}={value!r}: expected {what}.")
+    return value
+
+
+def installed(module: str, extra: str, because: str) -> None:
+    """Stop at start when ``module`` is missing, rather than answer 500 on every page."""
+    if importlib.util.find_spec(module) is None:
+        raise ImproperlyConfigured(
+            f'{because} needs the {module!r} package: .venv/bin/pip install -e ".[demo,{extra}]"'
+        )
+
+
+SECRET_KEY = matching(
+    "DEMO_SECRET_KEY",
+    "demo-only-not-secret-change-me-for-anything-real",
+    r"\S.*",
+    "a key that is not empty",
+)
 DEBUG = switch("DEMO_DEBUG", "1")
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+ALLOWED_HOSTS = [
+    "127.0.0.1",
+    "localhost",
+    "testserver",
+    "[::1]",
+    *(host.strip() for host in env("DEMO_ALLOWED_HOSTS", "").split(",") if host.strip()),
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,12 +136,14 @@ TEMPLATES = [
 
 DATABASES: dict[str, dict[str, Any]]
 if choice("DEMO_DATABASE", "sqlite", "postgres") == "postgres":
+    installed("psycopg", "postgres", "DEMO_DATABASE=postgres")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
             "HOST": env("DEMO_PG_HOST", "127.0.0.1"),
-            "PORT": env("DEMO_PG_PORT", "5432"),
+            "PORT": matching("DEMO_PG_PORT", "5432", r"\d{1,5}", "a port number"),
             "USER": env("DEMO_PG_USER", "postgres"),
+            "PASSWORD": env("DEMO_PG_PASSWORD", ""),
             "NAME": env("DEMO_PG_NAME", "test"),
         }
     }
@@ -104,17 +151,22 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env("DEMO_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": folder("DEMO_SQLITE_PATH", str(BASE_DIR / "db.sqlite3"), of_file=True),
         }
     }
 
-_cache = env("DEMO_CACHE", "")
-if _cache and not _cache.startswith(("redis://", "memcached://")):
-    raise ImproperlyConfigured(
-        f"DEMO_CACHE={_cache!r}: expected redis://host:port/db or memcached://host:port."
-    )
+_cache = matching(
+    "DEMO_CACHE",
+    "",
+    r"|rediss?://([^@/]+@)?[^@/:]+(:\d{1,5})?(/\d+)?/?|memcached://[^/:]+:\d{1,5}",
+    "redis://host:port/db or memcached://host:port",
+)
+if _cache.startswith(("redis://", "rediss://")):
+    installed("redis", "redis", "DEMO_CACHE=redis://…")
+elif _cache.startswith("memcached://"):
+    installed("pymemcache", "memcached", "DEMO_CACHE=memcached://…")
 CACHES: dict[str, dict[str, Any]]
-if _cache.startswith("redis://"):
+if _cache.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -135,7 +187,11 @@ else:
 SESSION_ENGINE = "sessionkit.backends." + choice(
     "DEMO_SESSION_ENGINE", "db", "file", "cache", "cached_db"
 )
-SESSION_FILE_PATH = env("DEMO_SESSION_FILE_PATH", tempfile.gettempdir())
+SESSION_FILE_PATH = (
+    folder("DEMO_SESSION_FILE_PATH", tempfile.gettempdir())
+    if SESSION_ENGINE.endswith(".file")
+    else env("DEMO_SESSION_FILE_PATH", tempfile.gettempdir())
+)
 SESSIONKIT_REQUIRE_CONSENT = switch("DEMO_REQUIRE_CONSENT", "1")
 # Only a keyed hash of each session key is stored (table, files, cache alike).
 SESSIONKIT_HASH_KEYS = True

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import runpy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,3 +69,59 @@ def test_unknown_value_names_the_variable(
 ) -> None:
     with pytest.raises(ImproperlyConfigured, match=name):
         demo_settings(monkeypatch, **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEMO_SECRET_KEY", ""),
+        ("DEMO_SQLITE_PATH", ""),
+        ("DEMO_SQLITE_PATH", "/nonexistent/demo.sqlite3"),
+        ("DEMO_CACHE", "memcached://127.0.0.1:11211/0"),
+        ("DEMO_CACHE", "redis://"),
+    ],
+)
+def test_a_value_that_cannot_work_stops_at_start(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    with pytest.raises(ImproperlyConfigured, match=name):
+        demo_settings(monkeypatch, **{name: value})
+
+
+def test_sqlite_path_that_is_a_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="DEMO_SQLITE_PATH"):
+        demo_settings(monkeypatch, DEMO_SQLITE_PATH=str(tmp_path))
+
+
+def test_session_folder_checked_for_the_file_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "missing")
+    assert demo_settings(monkeypatch, DEMO_SESSION_FILE_PATH=missing)  # not the file engine
+    with pytest.raises(ImproperlyConfigured, match="DEMO_SESSION_FILE_PATH"):
+        demo_settings(monkeypatch, DEMO_SESSION_ENGINE="file", DEMO_SESSION_FILE_PATH=missing)
+    settings = demo_settings(monkeypatch, DEMO_SESSION_FILE_PATH=str(tmp_path))
+    assert settings["SESSION_FILE_PATH"] == str(tmp_path)
+
+
+def test_a_missing_client_library_names_its_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "pymemcache" else real_find_spec(name, *args),
+    )
+    with pytest.raises(ImproperlyConfigured, match=r"\.\[demo,memcached\]"):
+        demo_settings(monkeypatch, DEMO_CACHE="memcached://127.0.0.1:11211")
+
+
+def test_more_hosts_and_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = demo_settings(
+        monkeypatch,
+        DEMO_ALLOWED_HOSTS="library.example, 10.0.0.5,",
+        DEMO_DATABASE="postgres",
+        DEMO_PG_PASSWORD="s3cret",
+    )
+    assert settings["ALLOWED_HOSTS"][-2:] == ["library.example", "10.0.0.5"]
+    assert "localhost" in settings["ALLOWED_HOSTS"]
+    assert settings["DATABASES"]["default"]["PASSWORD"] == "s3cret"

@@ -11,9 +11,22 @@ from django.core.management.base import BaseCommand, CommandParser
 from demo_site.catalog import sample_data
 
 
+def local_url(addrport: str) -> str:
+    """Where a browser on this machine finds the server runserver starts on ``addrport``
+    (``8080``, ``0.0.0.0:8080``, ``[::]:8080`` or ``127.0.0.1:8080``)."""
+    host, _, port = addrport.rpartition(":")
+    if not port.isdigit():
+        host, port = addrport, "8000"
+    if host in ("", "0.0.0.0", "0", "[::]", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
 class Command(BaseCommand):
+    """Runs the system checks first (runserver, called from here, would skip them): a
+    misconfiguration stops the demo before its first page."""
+
     help = "Set up the LocalLibrary demo (migrate, sample data) and serve it."
-    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -31,5 +44,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"Loaded {added} public-domain books into the catalogue.")
             if options["setup_only"]:
                 return
-            self.stdout.write(f"LocalLibrary demo: http://{options['addrport']}/")
+            self.stdout.write(f"LocalLibrary demo: {local_url(options['addrport'])}")
         call_command("runserver", options["addrport"], use_reloader=not options["noreload"])
