@@ -7,9 +7,9 @@ Runs on SQLite with no other service by default. Environment variables switch th
   PostgreSQL instead of SQLite (needs the ``postgres`` extra); ``DEMO_SQLITE_PATH`` moves the
   SQLite file (default ``demo_site/db.sqlite3``; its folder must exist).
 - ``DEMO_SESSION_ENGINE`` — ``db`` (default), ``file``, ``cache`` or ``cached_db``.
-- ``DEMO_CACHE`` — ``redis://host:port/db`` or ``rediss://`` (the ``redis`` extra) or ``memcached://host:port``
-  (the ``memcached`` extra) for the cache and cached_db engines (default: an in-process
-  LocMemCache).
+- ``DEMO_CACHE`` — ``redis://host:port/db`` or ``rediss://…`` (the ``redis`` extra) or
+  ``memcached://host:port`` (the ``memcached`` extra) for the cache and cached_db engines
+  (default: an in-process LocMemCache).
 - ``DEMO_SESSION_FILE_PATH`` — the file engine's folder, which must exist (default: the
   system's temporary folder).
 - ``DEMO_REQUIRE_CONSENT`` — ``1`` (default) to ask visitors before storing a session, ``0`` not.
@@ -70,9 +70,10 @@ def folder(name: str, default: str, *, of_file: bool = False) -> str:
     return value
 
 
-def installed(module: str, extra: str, because: str) -> None:
-    """Stop at start when ``module`` is missing, rather than answer 500 on every page."""
-    if importlib.util.find_spec(module) is None:
+def installed(module: str, extra: str, because: str, *alternatives: str) -> None:
+    """Stop at start when ``module`` (or each of ``alternatives``) is missing, rather than
+    answer 500 on every page."""
+    if all(importlib.util.find_spec(each) is None for each in (module, *alternatives)):
         raise ImproperlyConfigured(
             f'{because} needs the {module!r} package: .venv/bin/pip install -e ".[demo,{extra}]"'
         )
@@ -136,7 +137,7 @@ TEMPLATES = [
 
 DATABASES: dict[str, dict[str, Any]]
 if choice("DEMO_DATABASE", "sqlite", "postgres") == "postgres":
-    installed("psycopg", "postgres", "DEMO_DATABASE=postgres")
+    installed("psycopg", "postgres", "DEMO_DATABASE=postgres", "psycopg2")
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",

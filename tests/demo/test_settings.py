@@ -125,3 +125,16 @@ def test_more_hosts_and_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings["ALLOWED_HOSTS"][-2:] == ["library.example", "10.0.0.5"]
     assert "localhost" in settings["ALLOWED_HOSTS"]
     assert settings["DATABASES"]["default"]["PASSWORD"] == "s3cret"
+
+
+def test_postgres_takes_psycopg_or_psycopg2(monkeypatch: pytest.MonkeyPatch) -> None:
+    present = {"psycopg2"}
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: object() if name in present else None,
+    )
+    assert demo_settings(monkeypatch, DEMO_DATABASE="postgres")["DATABASES"]
+    present.clear()
+    with pytest.raises(ImproperlyConfigured, match=r"\.\[demo,postgres\]"):
+        demo_settings(monkeypatch, DEMO_DATABASE="postgres")
