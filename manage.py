@@ -1,7 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for the demo site (``python manage.py demo``)."""
 
-import importlib
 import os
 import sys
 
@@ -11,11 +10,13 @@ def main() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    try:  # the demo's settings refuse a DEMO_* value that cannot work: say so in one line
-        importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+    try:
+        execute_from_command_line(sys.argv)
     except ImproperlyConfigured as exc:
+        if not str(exc).startswith("DEMO_"):
+            raise
+        # The demo's settings refused a DEMO_* value that cannot work: say so in one line.
         sys.exit(f"manage.py: {exc}")
-    execute_from_command_line(sys.argv)
 
 
 if __name__ == "__main__":

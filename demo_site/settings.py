@@ -7,18 +7,19 @@ Runs on SQLite with no other service by default. Environment variables switch th
   PostgreSQL instead of SQLite (needs the ``postgres`` extra); ``DEMO_SQLITE_PATH`` moves the
   SQLite file (default ``demo_site/db.sqlite3``; its folder must exist).
 - ``DEMO_SESSION_ENGINE`` — ``db`` (default), ``file``, ``cache`` or ``cached_db``.
-- ``DEMO_CACHE`` — ``redis://host:port/db`` or ``rediss://…`` (the ``redis`` extra) or
-  ``memcached://host:port`` (the ``memcached`` extra) for the cache and cached_db engines
-  (default: an in-process LocMemCache).
+- ``DEMO_CACHE`` — ``redis://host:port/db``, ``rediss://…`` or ``unix://…`` (the ``redis``
+  extra) or ``memcached://host:port`` (the ``memcached`` extra) for the cache and cached_db
+  engines (default: an in-process LocMemCache).
 - ``DEMO_SESSION_FILE_PATH`` — the file engine's folder, which must exist (default: the
   system's temporary folder).
 - ``DEMO_REQUIRE_CONSENT`` — ``1`` (default) to ask visitors before storing a session, ``0`` not.
 - ``DEMO_DEBUG`` — ``1`` (default) serves static files with ``runserver``, ``0`` not.
 - ``DEMO_SECRET_KEY`` — the key that signs cookies (default: a fixed key, for the demo only).
-- ``DEMO_ALLOWED_HOSTS`` — more host names to answer, comma-separated (default: none but
-  127.0.0.1, localhost and [::1]).
+- ``DEMO_ALLOWED_HOSTS`` — more host names to answer, comma-separated, without ports (always:
+  127.0.0.1, localhost, [::1] and the test client's testserver).
 
-A value that cannot work — one outside these, an empty key, a missing folder, a cache or
+A value that cannot work — one outside these, an empty key, a missing folder or an in-memory
+SQLite database (each server thread would get its own, empty), a cache or
 database whose client library is not installed — raises ``ImproperlyConfigured`` naming the
 variable at start, rather than running quietly on something else or failing on every page.
 """
@@ -64,7 +65,8 @@ def folder(name: str, default: str, *, of_file: bool = False) -> str:
     """Environment variable ``name``: a folder that exists (or a file in one, ``of_file``)."""
     value = env(name, default)
     where = Path(value).parent if of_file else Path(value)
-    if not value or not where.is_dir() or (of_file and Path(value).is_dir()):
+    in_memory = of_file and (value == ":memory:" or "mode=memory" in value)
+    if not value or in_memory or not where.is_dir() or (of_file and Path(value).is_dir()):
         what = "a file in a folder that exists" if of_file else "a folder that exists"
         raise ImproperlyConfigured(f"{name}={value!r}: expected {what}.")
     return value
@@ -79,12 +81,9 @@ def installed(module: str, extra: str, because: str, *alternatives: str) -> None
         )
 
 
-SECRET_KEY = matching(
-    "DEMO_SECRET_KEY",
-    "demo-only-not-secret-change-me-for-anything-real",
-    r"\S.*",
-    "a key that is not empty",
-)
+SECRET_KEY = env("DEMO_SECRET_KEY", "demo-only-not-secret-change-me-for-anything-real")
+if not SECRET_KEY.strip():  # (the value itself is never echoed)
+    raise ImproperlyConfigured("DEMO_SECRET_KEY is empty: set a key, or unset it for the demo's.")
 DEBUG = switch("DEMO_DEBUG", "1")
 ALLOWED_HOSTS = [
     "127.0.0.1",
@@ -142,7 +141,7 @@ if choice("DEMO_DATABASE", "sqlite", "postgres") == "postgres":
         "default": {
             "ENGINE": "django.db.backends.postgresql",
             "HOST": env("DEMO_PG_HOST", "127.0.0.1"),
-            "PORT": matching("DEMO_PG_PORT", "5432", r"\d{1,5}", "a port number"),
+            "PORT": matching("DEMO_PG_PORT", "5432", r"\d{0,5}", "a port number"),
             "USER": env("DEMO_PG_USER", "postgres"),
             "PASSWORD": env("DEMO_PG_PASSWORD", ""),
             "NAME": env("DEMO_PG_NAME", "test"),
@@ -156,18 +155,22 @@ else:
         }
     }
 
-_cache = matching(
-    "DEMO_CACHE",
-    "",
-    r"|rediss?://([^@/]+@)?[^@/:]+(:\d{1,5})?(/\d+)?/?|memcached://[^/:]+:\d{1,5}",
-    "redis://host:port/db or memcached://host:port",
-)
-if _cache.startswith(("redis://", "rediss://")):
+_cache = env("DEMO_CACHE", "")
+_redis = _cache.startswith(("redis://", "rediss://", "unix://"))
+if _cache and not _redis and not re.fullmatch(r"memcached://(unix:/.+|[^/]+)", _cache):
+    # Only the scheme and Memcached's lack of a path are checked (Django and redis-py parse
+    # the rest); the address is echoed without what may precede an @ (a password).
+    shown = re.sub(r"//[^/]*@", "//…@", _cache)
+    raise ImproperlyConfigured(
+        f"DEMO_CACHE={shown!r}: expected redis://host:port/db (rediss://, unix://) or "
+        "memcached://host:port (no path)."
+    )
+if _redis:
     installed("redis", "redis", "DEMO_CACHE=redis://…")
 elif _cache.startswith("memcached://"):
     installed("pymemcache", "memcached", "DEMO_CACHE=memcached://…")
 CACHES: dict[str, dict[str, Any]]
-if _cache.startswith(("redis://", "rediss://")):
+if _redis:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -29,8 +29,7 @@ def failing_check() -> Iterator[None]:
 def test_a_failing_check_stops_the_demo_before_set_up(failing_check: None) -> None:
     out = StringIO()
     with pytest.raises(SystemCheckError, match="demo.E999"):
-        # (skip_checks=False: what the command line does; call_command skips them by default)
-        call_command("demo", "--setup-only", skip_checks=False, stdout=out)
+        call_command("demo", "--setup-only", stdout=out)
     assert out.getvalue() == ""  # nothing was loaded
 
 

@@ -77,8 +77,11 @@ def test_unknown_value_names_the_variable(
         ("DEMO_SECRET_KEY", ""),
         ("DEMO_SQLITE_PATH", ""),
         ("DEMO_SQLITE_PATH", "/nonexistent/demo.sqlite3"),
+        ("DEMO_SECRET_KEY", "  "),
+        ("DEMO_SQLITE_PATH", ":memory:"),
+        ("DEMO_SQLITE_PATH", "file:demo?mode=memory&cache=shared"),
         ("DEMO_CACHE", "memcached://127.0.0.1:11211/0"),
-        ("DEMO_CACHE", "redis://"),
+        ("DEMO_CACHE", "127.0.0.1:6379"),
     ],
 )
 def test_a_value_that_cannot_work_stops_at_start(
@@ -138,3 +141,40 @@ def test_postgres_takes_psycopg_or_psycopg2(monkeypatch: pytest.MonkeyPatch) -> 
     present.clear()
     with pytest.raises(ImproperlyConfigured, match=r"\.\[demo,postgres\]"):
         demo_settings(monkeypatch, DEMO_DATABASE="postgres")
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "redis://[::1]:6379/0",
+        "redis://:p@ss@cache.example:6379/0?ssl_cert_reqs=none",
+        "rediss://cache.example:6380/1",
+        "unix:///run/redis.sock",
+        "redis://primary:6379/0,redis://replica:6379/0",
+    ],
+)
+def test_redis_addresses_are_left_to_redis_py(
+    monkeypatch: pytest.MonkeyPatch, location: str
+) -> None:
+    cache = demo_settings(monkeypatch, DEMO_CACHE=location)["CACHES"]["default"]
+    assert cache["BACKEND"].endswith("RedisCache")
+    assert cache["LOCATION"] == location
+
+
+@pytest.mark.parametrize(
+    "location", ["memcached://[::1]:11211", "memcached://unix:/tmp/mc.sock", "memcached://mc"]
+)
+def test_memcached_addresses(monkeypatch: pytest.MonkeyPatch, location: str) -> None:
+    cache = demo_settings(monkeypatch, DEMO_CACHE=location)["CACHES"]["default"]
+    assert cache["LOCATION"] == location.removeprefix("memcached://")
+
+
+def test_errors_do_not_echo_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        demo_settings(monkeypatch, DEMO_CACHE="memcache://:hunter2@cache.example:11211")
+    assert "hunter2" not in str(refused.value)
+    monkeypatch.delenv("DEMO_CACHE")
+    assert demo_settings(monkeypatch, DEMO_SECRET_KEY=" leading space")["SECRET_KEY"]
+    with pytest.raises(ImproperlyConfigured) as refused:
+        demo_settings(monkeypatch, DEMO_SECRET_KEY="\t")
+    assert "\t" not in str(refused.value)

@@ -23,10 +23,12 @@ def local_url(addrport: str) -> str:
 
 
 class Command(BaseCommand):
-    """Runs the system checks first (runserver, called from here, would skip them): a
-    misconfiguration stops the demo before its first page."""
+    """Runs the system checks before setting anything up, so a misconfiguration stops the demo
+    before its first page; runserver then runs them again inside its auto-reloader, where an
+    error waits for the fix instead of ending the server."""
 
     help = "Set up the LocalLibrary demo (migrate, sample data) and serve it."
+    requires_system_checks: list[str] = []  # (run in handle, outside the reloader's child)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -38,6 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # runserver's auto-reloader runs this command again in a child process: set up once.
         if os.environ.get("RUN_MAIN") != "true":
+            self.check()
             call_command("migrate", interactive=False, verbosity=0)
             added = sample_data.load()
             if added:
@@ -45,4 +48,9 @@ class Command(BaseCommand):
             if options["setup_only"]:
                 return
             self.stdout.write(f"LocalLibrary demo: {local_url(options['addrport'])}")
-        call_command("runserver", options["addrport"], use_reloader=not options["noreload"])
+        call_command(
+            "runserver",
+            options["addrport"],
+            use_reloader=not options["noreload"],
+            skip_checks=False,
+        )
