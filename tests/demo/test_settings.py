@@ -62,18 +62,6 @@ def test_known_values_switch_services(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DEMO_CACHE", "127.0.0.1:6379"),
         ("DEMO_DEBUG", "true"),
         ("DEMO_REQUIRE_CONSENT", "no"),
-    ],
-)
-def test_unknown_value_names_the_variable(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str
-) -> None:
-    with pytest.raises(ImproperlyConfigured, match=name):
-        demo_settings(monkeypatch, **{name: value})
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
         ("DEMO_SECRET_KEY", ""),
         ("DEMO_SQLITE_PATH", ""),
         ("DEMO_SQLITE_PATH", "/nonexistent/demo.sqlite3"),
@@ -81,10 +69,9 @@ def test_unknown_value_names_the_variable(
         ("DEMO_SQLITE_PATH", ":memory:"),
         ("DEMO_SQLITE_PATH", "file:demo?mode=memory&cache=shared"),
         ("DEMO_CACHE", "memcached://127.0.0.1:11211/0"),
-        ("DEMO_CACHE", "127.0.0.1:6379"),
     ],
 )
-def test_a_value_that_cannot_work_stops_at_start(
+def test_a_value_that_cannot_work_names_the_variable(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
     with pytest.raises(ImproperlyConfigured, match=name):
@@ -178,3 +165,4 @@ def test_errors_do_not_echo_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ImproperlyConfigured) as refused:
         demo_settings(monkeypatch, DEMO_SECRET_KEY="\t")
     assert "\t" not in str(refused.value)
+    assert repr("\t") not in str(refused.value)  # (as an echo with !r would show it)
