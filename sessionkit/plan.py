@@ -187,7 +187,10 @@ def cookie_work(conclusion: Conclusion, sent: Mapping[str, str], accessed: bool)
     """The cookies for ``conclusion``, given the cookies the request ``sent``.
 
     ``Vary: Cookie`` when the application read the session (the middleware's own tracking does
-    not count), or when the session cookie is deleted (as Django does).
+    not count as a read), and whenever the session cookie or the marker is set or deleted, as
+    Django does since 5.2.14 (CVE-2026-35192): a shared cache that kept a response setting one
+    visitor's key, under a cache key that ignores the Cookie header, would hand that key (the
+    credential) to everyone who asks for the page next.
     """
     plan = conclusion.plan
     if plan is Plan.NOTHING and not conclusion.revoked:  # (most requests that are not tracked)
@@ -200,11 +203,9 @@ def cookie_work(conclusion: Conclusion, sent: Mapping[str, str], accessed: bool)
             delete_session=sent_session, delete_marker=sent_marker, vary=accessed or sent_session
         )
     if plan is Plan.SAVE:
-        return CookieWork(set_session=True, delete_marker=sent_marker, vary=accessed)
+        return CookieWork(set_session=True, delete_marker=sent_marker, vary=True)
     if plan is Plan.MARK:  # a session cookie sent with it named no stored session: drop it
-        return CookieWork(
-            delete_session=sent_session, marker=conclusion.figures, vary=accessed or sent_session
-        )
+        return CookieWork(delete_session=sent_session, marker=conclusion.figures, vary=True)
     return CookieWork(delete_session=sent_session, vary=accessed or sent_session)  # FORGET
 
 

@@ -656,3 +656,34 @@ def test_12_a_copy_made_inside_a_long_transaction_does_not_outlive_a_logout(
         assert SessionStore(key).load() == {}, "the logout stays a logout"
     finally:
         SESSION_DB.reset(token)
+
+
+def test_13_a_shared_page_cache_never_hands_one_visitors_key_to_another(
+    engine: Any, settings: Any, reader: User
+) -> None:
+    """Django's per-site cache in front of a tracked page that does not use the session
+    (CVE-2026-35192's scenario): the page's response sets the signed-in reader's session
+    cookie. Without ``Vary: Cookie`` the cache keeps that response under the URL alone and
+    hands it to the next visitor, whose own request only adds a marker: the reader's key
+    reaches them, and with it the reader's account. Varied on Cookie, it is never shared."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "13"},
+    }
+    settings.CACHE_MIDDLEWARE_ALIAS = "pages"
+    settings.MIDDLEWARE = [
+        "django.middleware.cache.UpdateCacheMiddleware",
+        *settings.MIDDLEWARE,
+        "django.middleware.cache.FetchFromCacheMiddleware",
+    ]
+    caches["pages"].clear()
+    victim = Client()
+    victim.get("/whoami/")
+    victim.post("/sign-in/", {"username": reader.username})
+    key = victim.cookies[COOKIE].value
+    assert victim.get("/plain/").cookies[COOKIE].value == key  # the page, first asked for
+
+    attacker = Client()
+    response = attacker.get("/plain/")
+    assert all(morsel.value != key for morsel in response.cookies.values())
+    assert not attacker.get("/whoami/").json()["authenticated"]

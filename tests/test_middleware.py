@@ -107,12 +107,21 @@ def test_file_engine_bad_cookies_never_leave_the_folder(settings: Any, tmp_path:
     check()
 
 
-def test_vary_cookie_only_when_the_application_read_the_session(engine: Any) -> None:
-    """The middleware's own tracking (a load and a save on every request) is not a read: a
-    page that does not use the session stays cacheable by shared caches."""
+def test_vary_cookie_when_the_application_read_the_session_or_a_key_is_sent(
+    engine: Any, settings: Any
+) -> None:
+    """The middleware's own tracking (a load and a save on every request) is not a read; but a
+    response that sets the session cookie or the marker varies on Cookie, as Django's does
+    since 5.2.14 (CVE-2026-35192). A page excluded from tracking that does not use the session
+    sends neither, and stays cacheable by shared caches."""
     browser = Client()
-    for _ in range(3):  # a new visitor, then a stored session
+    for _ in range(3):  # a new visitor (the marker), then a stored session (its cookie)
         response = browser.get("/plain/")
-        assert "Cookie" not in response.get("Vary", ""), response.get("Vary")
+        assert response.cookies
+        assert "Cookie" in response.get("Vary", ""), response.cookies
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/plain/"]
+    response = browser.get("/plain/")
+    assert not response.cookies
+    assert "Vary" not in response
     assert "Cookie" in browser.get("/").get("Vary", ""), "a view that reads the session"
     assert "Cookie" in browser.get("/django/").get("Vary", ""), "a template that shows it"

@@ -78,15 +78,15 @@ def test_a_revoked_permission_wins_over_everything_else() -> None:
     [
         (Conclusion(Plan.NOTHING), {}, False, CookieWork()),
         (Conclusion(Plan.NOTHING), {SESSION: KEY}, True, CookieWork(vary=True)),
-        (Conclusion(Plan.SAVE), {}, False, CookieWork(set_session=True)),
+        (Conclusion(Plan.SAVE), {}, False, CookieWork(set_session=True, vary=True)),
         (
             Conclusion(Plan.SAVE),
             {MARKER: "~j.x"},
             True,
             CookieWork(set_session=True, delete_marker=True, vary=True),
         ),
-        (Conclusion(Plan.SAVE), {MARKER: ""}, False, CookieWork(set_session=True)),
-        (Conclusion(Plan.MARK, FIGURES), {}, False, CookieWork(marker=FIGURES)),
+        (Conclusion(Plan.SAVE), {MARKER: ""}, False, CookieWork(set_session=True, vary=True)),
+        (Conclusion(Plan.MARK, FIGURES), {}, False, CookieWork(marker=FIGURES, vary=True)),
         (
             Conclusion(Plan.MARK, FIGURES),
             {SESSION: "unknown"},
