@@ -23,7 +23,10 @@ def required() -> bool:
 
 def given(request: HttpRequest) -> bool:
     """Whether sessions are permitted for this request's visitor."""
-    return not required() or request.COOKIES.get(conf.SESSIONKIT_CONSENT_COOKIE_NAME) == "1"
+    return (
+        not conf.SESSIONKIT_REQUIRE_CONSENT  # (not required(): read on every request)
+        or request.COOKIES.get(conf.SESSIONKIT_CONSENT_COOKIE_NAME) == "1"
+    )
 
 
 def grant(request: HttpRequest, response: HttpResponseBase) -> None:

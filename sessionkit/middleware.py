@@ -55,6 +55,7 @@ from sessionkit.plan import (
     cookie_work,
     opening,
     store_down,
+    untouched,
 )
 from sessionkit.timestamps import from_timestamp, to_timestamp
 from sessionkit.tracking import Figures, finish
@@ -123,7 +124,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if self.async_mode:  # set by Django's MiddlewareMixin from the next handler
             return self.__acall__(request)
         visit, written = self._before_view(request)
-        response = cast(HttpResponseBase, self.get_response(request))
+        response: Any = self.get_response(request)  # (sync here: async_mode is False)
+        if untouched(visit, request.session, request.COOKIES, response):
+            return response
         return self._after_view(request, response, visit, written)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
@@ -132,20 +135,25 @@ class SessionMiddleware(DjangoSessionMiddleware):
             # in one hop (as Django's own middleware does), not one hop per store call.
             visit, written = await sync_to_async(self._before_view)(request)
             response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
+            if untouched(visit, request.session, request.COOKIES, response):
+                return response
             return await sync_to_async(self._after_view)(request, response, visit, written)
         visit = self._open(request)
-        if visit.permitted and visit.tracked:
-            try:
-                await request.session.aget(FIGURES_KEY)  # the one load
-            except STORE_ERRORS as exc:
-                visit = self._store_down(request, visit, exc)
-        visit, sync = self._begin(request, visit)
         written = None
-        if sync is not None:
-            outcome = await sync_to_async(_inventory().apply)(sync, request)
-            written, _ = await sync_to_async(self._synced)(request, sync, outcome)
-        request.session.accessed = False
+        if visit.tracked:  # (an excluded path: nothing is loaded or counted before the view)
+            if visit.permitted:
+                try:
+                    await request.session.aget(FIGURES_KEY)  # the one load
+                except STORE_ERRORS as exc:
+                    visit = self._store_down(request, visit, exc)
+            visit, sync = self._begin(request, visit)
+            if sync is not None:
+                outcome = await sync_to_async(_inventory().apply)(sync, request)
+                written, _ = await sync_to_async(self._synced)(request, sync, outcome)
+            request.session.accessed = False
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
+        if untouched(visit, request.session, request.COOKIES, response):
+            return response
         accessed = request.session.accessed
         decided = self._conclude(request, response, visit)
         if (row := self._discarded_sign_in(request, response)) is not None:
@@ -167,7 +175,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def _before_view(self, request: HttpRequest) -> tuple[Visit, StoredKey | None]:
         """Everything before the view: open, the one load, begin, the inventory check."""
         visit = self._open(request)
-        if visit.permitted and visit.tracked:
+        if visit.view is None:  # an excluded path: nothing is loaded or counted before the view
+            return visit, None
+        if visit.permitted:
             try:
                 request.session.get(FIGURES_KEY)  # the one load
             except STORE_ERRORS as exc:
@@ -210,9 +220,10 @@ class SessionMiddleware(DjangoSessionMiddleware):
         """Put a session on the request (nothing loaded yet) and decide what to track."""
         visit = opening(request, time.time())
         if visit.permitted:
-            request.session = self.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
-            if not visit.tracked and self.adoptable:
-                cast(SessionkitStore, request.session).check_sign_out = True
+            session: Any = self.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+            if visit.view is None and self.adoptable:  # (not .tracked: no call on every request)
+                session.check_sign_out = True
+            request.session = session
         else:
             request.session = consent.TransientSession()
         return attach(request, visit)

@@ -125,3 +125,49 @@ def test_vary_cookie_when_the_application_read_the_session_or_a_key_is_sent(
     assert "Vary" not in response
     assert "Cookie" in browser.get("/").get("Vary", ""), "a view that reads the session"
     assert "Cookie" in browser.get("/django/").get("Vary", ""), "a template that shows it"
+
+
+def _untracked_requests(client: Any) -> list[tuple[list[tuple[str, bool]], str | None]]:
+    """The cookies set (and whether each is a deletion) and the Vary header of a sequence of
+    requests to untracked paths: a new session, a page that does not use it, a page that
+    reads it, a key that names no session, no cookie at all."""
+    seen = []
+    for cookie, path in [
+        (None, "/set/?a=1"),
+        (None, "/plain/"),
+        (None, "/"),
+        ("k" * 32, "/plain/"),
+        ("", "/plain/"),
+    ]:
+        if cookie == "":
+            client.cookies.clear()
+        elif cookie is not None:
+            client.cookies[COOKIE] = cookie
+        response = client.get(path)
+        assert response.status_code == 200
+        sent = sorted((name, morsel["max-age"] == 0) for name, morsel in response.cookies.items())
+        seen.append((sent, response.get("Vary")))
+    return seen
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("every_request", [False, True])
+def test_untracked_requests_send_what_djangos_middleware_sends(
+    settings: Any, every_request: bool
+) -> None:
+    """On a path excluded from tracking the middleware takes a shortcut when the view leaves
+    the session alone: the cookies and Vary it sends are still, request for request, those of
+    Django's own middleware and engine."""
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/"]
+    settings.SESSION_SAVE_EVERY_REQUEST = every_request
+    seen = {}
+    for package in ("django.contrib.sessions", "sessionkit"):
+        settings.MIDDLEWARE = [f"{package}.middleware.SessionMiddleware"]
+        settings.SESSION_ENGINE = f"{package}.backends.db"
+        seen[package] = _untracked_requests(Client())
+    assert seen["sessionkit"] == seen["django.contrib.sessions"]
+    # A page that does not use the session: untouched, unless every request saves (and then,
+    # as with Django since 5.2.14, the cookie it sets is varied on).
+    assert seen["sessionkit"][1] == (
+        ([(COOKIE, False)], "Cookie") if every_request else ([], None)
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
 
 from sessionkit.plan import (
     NOT_LOADED,
@@ -15,6 +18,7 @@ from sessionkit.plan import (
     beginning,
     conclusion,
     cookie_work,
+    untouched,
 )
 from sessionkit.tracking import Figures, PageView, begin
 from sessionkit.visit import Visit
@@ -68,6 +72,50 @@ def test_a_revoked_permission_wins_over_everything_else() -> None:
     revoked = After(has_key=True, empty=False, modified=True, revoked=True)
     decided = conclusion(UNTRACKED, revoked, 200)
     assert (decided.plan, decided.revoked) == (Plan.NOTHING, True)
+
+
+# --- the shortcut for an untracked request whose view left the session alone ------------------
+
+
+class Session(SimpleNamespace):
+    """What the plan reads off a session, as plain values."""
+
+    def is_empty(self) -> bool:
+        return self.session_key is None and not self.modified
+
+
+@pytest.mark.parametrize(
+    ("tracked", "accessed", "modified", "has_key", "sent", "every_request", "revoked"),
+    list(itertools.product([False, True], repeat=7)),
+)
+def test_untouched_is_only_said_where_the_full_plan_does_nothing(
+    settings: Any,
+    tracked: bool,
+    accessed: bool,
+    modified: bool,
+    has_key: bool,
+    sent: bool,
+    every_request: bool,
+    revoked: bool,
+) -> None:
+    """``untouched`` lets the middleware skip conclusion and cookie_work: wherever it says so,
+    those two conclude that nothing is stored and no cookie changes (every combination of what
+    they read; FORGET without a session cookie sent changes nothing either)."""
+    settings.SESSION_SAVE_EVERY_REQUEST = every_request
+    visit = Visit(True, PageView.of("/", "/", 1000) if tracked else None, 1000.0)
+    session = Session(accessed=accessed, modified=modified, session_key=KEY if has_key else None)
+    cookies = {SESSION: KEY} if sent else {}
+    response = HttpResponse()
+    if revoked:
+        response.delete_cookie("sessionkit_consent")
+    left = After(has_key, session.is_empty(), modified, revoked)
+    shortcut = untouched(visit, session, cookies, response)
+    if shortcut:
+        decided = conclusion(visit, left, 200)
+        assert decided in (Conclusion(Plan.NOTHING), Conclusion(Plan.FORGET))
+        assert cookie_work(decided, cookies, accessed) == CookieWork()
+    plain = not (tracked or accessed or modified or every_request or revoked)
+    assert shortcut is (plain and (has_key or not sent))
 
 
 # --- the cookies each conclusion calls for ---------------------------------------------------
