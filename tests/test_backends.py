@@ -52,6 +52,30 @@ def test_new_store_is_empty(store_class: Any) -> None:
     assert dict(store.items()) == {}
 
 
+def test_a_new_store_has_what_djangos_init_gives_one(store_class: Any, settings: Any) -> None:
+    """Our ``__init__`` is SessionBase's but for the serializer, imported on first use (a
+    request that neither loads nor saves pays nothing for it): every other attribute Django's
+    sets is there, and the serializer is the one SESSION_SERIALIZER names when first used."""
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.contrib.sessions.serializers import JSONSerializer
+
+    key = "k" * 32
+    store, djangos = store_class(key), SessionBase(key)
+    assert set(vars(djangos)) - {"serializer"} <= set(vars(store))
+    assert (store.session_key, store.accessed, store.modified) == (key, False, False)
+    assert "serializer" not in vars(store)
+    settings.SESSION_SERIALIZER = "tests.test_backends.Serializer"
+    assert store.serializer is Serializer
+    assert store_class().serializer is Serializer
+    settings.SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
+    assert store.serializer is Serializer, "kept for the store's life, as Django's"
+    assert store_class().serializer is JSONSerializer
+
+
+class Serializer:
+    """A SESSION_SERIALIZER of a project's own."""
+
+
 @pytest.mark.parametrize("key", ["../../etc/passwd", "short", "x" * 40, "é" * 32, None])
 def test_adopting_a_key_that_is_no_cookie_key_is_refused(store_class: Any, key: Any) -> None:
     store = store_class()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 import random
 import time
@@ -25,6 +26,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
 from django.db import DatabaseError
+from django.utils.module_loading import import_string
 
 from sessionkit import codec
 from sessionkit.conf import conf
@@ -150,6 +152,19 @@ class SessionStore(SessionBase):
     _loaded_anonymous: bool = False
     _adopted: bool = False
     _mergers: dict[str, Callable[[Any], Any]] | None = None
+
+    def __init__(self, session_key: str | None = None) -> None:
+        # SessionBase.__init__ but for its serializer, imported when first used (below): a
+        # request that neither loads nor saves its session (an excluded path, a client that
+        # sends no cookie) pays no settings read and no import_string for it.
+        self._session_key = session_key
+        self.accessed = False
+        self.modified = False
+
+    @functools.cached_property
+    def serializer(self) -> Any:
+        """``SESSION_SERIALIZER``, imported on first use and kept for the session's life."""
+        return import_string(settings.SESSION_SERIALIZER)
 
     # --- primitives -------------------------------------------------------------------------
 
