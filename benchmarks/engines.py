@@ -1,6 +1,6 @@
 """sessionkit against Django's own engines, side by side in one run.
 
-    .venv/bin/python -m benchmarks.engines [--rounds 7] [--runs 5] [--quick]
+    .venv/bin/python -m benchmarks.engines [--rounds 7] [--runs 5] [--quick] [--section 2b]
 
 1. Engine cycle: load an existing session, change one key, save — every engine/backend pair,
    sessionkit's engine beside Django's engine of the same name. Target: ratio ≤ 0.80 on
@@ -467,6 +467,12 @@ def main() -> None:
         action="store_true",
         help="only the cost of SESSIONKIT_HASH_KEYS and of the inventory (on beside off)",
     )
+    parser.add_argument(
+        "--section",
+        action="append",
+        choices=["1", "1b", "2", "2b"],
+        help="only this section (repeatable); sections 3, 4 and 5 then do not run",
+    )
     args = parser.parse_args()
     from benchmarks.cleanup import ensure_database
 
@@ -510,11 +516,15 @@ def main() -> None:
         ),
     ]
     for title, measure_section, target in sections:
+        if args.section and title.split(".")[0] not in args.section:
+            continue
         runs = [measure_section(args.rounds, args.quick) for _ in range(args.runs)]
         if args.runs == 1:
             table(title, runs[0], target)
         else:
             spread(title, runs, target)
+    if args.section:
+        return
     rows = floors(args.rounds, args.quick)
     print("\n5. The engine cycle against its floor (how close to the least possible)")
     print(f"  {'floor':34}{'floor µs':>10}{'sessionkit µs':>15}{'ratio':>8}")
