@@ -32,7 +32,7 @@ import math
 import time
 import zlib
 
-from django.conf import settings
+from sessionkit.conf import django_setting
 
 PREFIX = "~"
 FUTURE_SKEW = 300
@@ -63,7 +63,8 @@ def _signers(purpose: str) -> tuple[hmac.HMAC, ...]:
     The settings are read on every call and compared by value (they may be replaced or
     changed in place: a secret dropped from the fallbacks must stop verifying at once, as it
     does for Django's signing); the signers are made again only when they changed."""
-    secret, fallbacks = settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)
+    secret = django_setting("SECRET_KEY")
+    fallbacks = tuple(django_setting("SECRET_KEY_FALLBACKS"))
     known = _derived.get(purpose)
     if known is None or known[0] != secret or known[1] != fallbacks:
         signers = tuple(

@@ -26,14 +26,13 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import patch_vary_headers
 
 from sessionkit import consent, cookies, inventory_note, pending
 from sessionkit.backends.base import SessionStore as SessionkitStore
 
 # (importing the checks registers them, app installed or not)
 from sessionkit.checks import ENGINES, MODEL_ENGINES, djangos_engine_without_its_app
-from sessionkit.conf import conf
+from sessionkit.conf import conf, django_setting
 from sessionkit.exceptions import (
     SessionConflict,
     SessionStoreUnavailable,
@@ -220,7 +219,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
         """Put a session on the request (nothing loaded yet) and decide what to track."""
         visit = opening(request, time.time())
         if visit.permitted:
-            session: Any = self.SessionStore(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+            session: Any = self.SessionStore(
+                request.COOKIES.get(django_setting("SESSION_COOKIE_NAME"))
+            )
             if visit.view is None and self.adoptable:  # (not .tracked: no call on every request)
                 session.check_sign_out = True
             request.session = session
@@ -285,7 +286,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
         """Set or delete the cookies the plan calls for."""
         work = cookie_work(decided, request.COOKIES, accessed)
         if work.delete_session:
-            cookies.delete_cookie(response, settings.SESSION_COOKIE_NAME)
+            cookies.delete_cookie(response, django_setting("SESSION_COOKIE_NAME"))
         if work.set_session:
             cookies.set_session_cookie(response, request.session)
         if work.marker is not None and visit.issued is not None:
@@ -293,7 +294,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
         elif work.delete_marker:
             cookies.delete_cookie(response, conf.SESSIONKIT_PENDING_COOKIE_NAME)
         if work.vary:
-            patch_vary_headers(response, ("Cookie",))
+            cookies.vary_on_cookie(response)
         return response
 
     # --- the inventory of signed-in sessions ---------------------------------------------------

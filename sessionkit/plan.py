@@ -16,11 +16,10 @@ import enum
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.http import HttpRequest
 
 from sessionkit import consent
-from sessionkit.conf import conf
+from sessionkit.conf import conf, django_setting
 from sessionkit.keys import new_cookie_key, transient_public_id
 from sessionkit.pending import Pending
 from sessionkit.tracking import NO_FIGURES, OK, Figures, PageView, begin, finish
@@ -158,7 +157,7 @@ def conclusion(visit: Visit, after: After, status: int) -> Conclusion:
     if visit.view is None:
         if after.empty:
             return FORGET
-        wanted = after.modified or settings.SESSION_SAVE_EVERY_REQUEST
+        wanted = after.modified or django_setting("SESSION_SAVE_EVERY_REQUEST")
         return SAVE if wanted and status < 500 else NOTHING
     failed = status >= 500
     before = visit.before
@@ -198,7 +197,7 @@ def cookie_work(conclusion: Conclusion, sent: Mapping[str, str], accessed: bool)
     plan = conclusion.plan
     if plan is Plan.NOTHING and not conclusion.revoked:  # (most requests that are not tracked)
         return VARY if accessed else NO_COOKIES
-    sent_session = settings.SESSION_COOKIE_NAME in sent
+    sent_session = django_setting("SESSION_COOKIE_NAME") in sent
     # (A deleted marker has no value: a browser drops it, the test client sends it empty.)
     sent_marker = bool(sent.get(conf.SESSIONKIT_PENDING_COOKIE_NAME))
     if conclusion.revoked:
@@ -221,9 +220,9 @@ def untouched(visit: Visit, session: Any, sent: Mapping[str, str], response: Any
         visit.view is None
         and not session.accessed
         and not session.modified
-        and (session.session_key is not None or settings.SESSION_COOKIE_NAME not in sent)
+        and (session.session_key is not None or django_setting("SESSION_COOKIE_NAME") not in sent)
         and not (response.cookies and consent.revoked(response))
-        and not settings.SESSION_SAVE_EVERY_REQUEST
+        and not django_setting("SESSION_SAVE_EVERY_REQUEST")
     )
 
 

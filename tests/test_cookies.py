@@ -77,3 +77,18 @@ def test_flags_changed_in_place_reach_the_next_cookie() -> None:
     finally:
         live.SESSION_COOKIE_SECURE, live.SESSION_COOKIE_SAMESITE = before[:2]
         live.SESSION_COOKIE_PATH = before[2]
+
+
+def test_vary_on_cookie_adds_cookie_to_what_vary_already_says() -> None:
+    for before, after in [
+        (None, "Cookie"),
+        ("Cookie", "Cookie"),
+        ("Accept-Language", "Accept-Language, Cookie"),
+        ("accept-encoding, cookie", "accept-encoding, cookie"),
+        ("*", "*"),
+    ]:
+        response = HttpResponse()
+        if before is not None:
+            response["Vary"] = before
+        cookies.vary_on_cookie(response)
+        assert response["Vary"] == after
