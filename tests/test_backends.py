@@ -53,23 +53,23 @@ def test_new_store_is_empty(store_class: Any) -> None:
 
 
 def test_a_new_store_has_what_djangos_init_gives_one(store_class: Any, settings: Any) -> None:
-    """Our ``__init__`` is SessionBase's but for the serializer, imported on first use (a
-    request that neither loads nor saves pays nothing for it): every other attribute Django's
-    sets is there, and the serializer is the one SESSION_SERIALIZER names when first used."""
+    """Our ``__init__`` is SessionBase's with the serializer's import kept between stores:
+    every attribute Django's sets is there, the serializer is the one SESSION_SERIALIZER names
+    (over a class attribute, as with Django), and one that cannot be imported fails at once."""
     from django.contrib.sessions.backends.base import SessionBase
     from django.contrib.sessions.serializers import JSONSerializer
 
     key = "k" * 32
     store, djangos = store_class(key), SessionBase(key)
-    assert set(vars(djangos)) - {"serializer"} <= set(vars(store))
+    assert set(vars(djangos)) <= set(vars(store))
     assert (store.session_key, store.accessed, store.modified) == (key, False, False)
-    assert "serializer" not in vars(store)
+    assert store.serializer is djangos.serializer is JSONSerializer
     settings.SESSION_SERIALIZER = "tests.test_backends.Serializer"
-    assert store.serializer is Serializer
     assert store_class().serializer is Serializer
-    settings.SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
-    assert store.serializer is Serializer, "kept for the store's life, as Django's"
-    assert store_class().serializer is JSONSerializer
+    assert type("Own", (store_class,), {"serializer": JSONSerializer})().serializer is Serializer
+    settings.SESSION_SERIALIZER = "tests.test_backends.NoSuchSerializer"
+    with pytest.raises(ImportError):
+        store_class(key)
 
 
 class Serializer:

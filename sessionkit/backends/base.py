@@ -29,7 +29,7 @@ from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from sessionkit import codec
-from sessionkit.conf import conf
+from sessionkit.conf import conf, django_setting
 from sessionkit.exceptions import (
     SessionConflict,
     SessionStoreUnavailable,
@@ -127,6 +127,10 @@ def delegates_to_sync(function: F) -> F:
     return function
 
 
+_imported = functools.lru_cache(maxsize=8)(import_string)
+"""``import_string``, each dotted path imported once."""
+
+
 def _backoff(attempt: int) -> float:
     """Seconds to wait before merge attempt ``attempt``: random, growing, at most 50 ms."""
     return random.uniform(0, min(0.05, 0.001 * 2**attempt))  # noqa: S311
@@ -154,17 +158,14 @@ class SessionStore(SessionBase):
     _mergers: dict[str, Callable[[Any], Any]] | None = None
 
     def __init__(self, session_key: str | None = None) -> None:
-        # SessionBase.__init__ but for its serializer, imported when first used (below): a
-        # request that neither loads nor saves its session (an excluded path, a client that
-        # sends no cookie) pays no settings read and no import_string for it.
+        # SessionBase.__init__, but the serializer's import is kept between stores (Django
+        # imports it again for every store: a settings read and an import_string on every
+        # request). Assigned here as Django does: it wins over a class attribute, and a
+        # SESSION_SERIALIZER that cannot be imported fails every request, not quietly a load.
         self._session_key = session_key
         self.accessed = False
         self.modified = False
-
-    @functools.cached_property
-    def serializer(self) -> Any:
-        """``SESSION_SERIALIZER``, imported on first use and kept for the session's life."""
-        return import_string(settings.SESSION_SERIALIZER)
+        self.serializer = _imported(django_setting("SESSION_SERIALIZER"))
 
     # --- primitives -------------------------------------------------------------------------
 
