@@ -202,7 +202,9 @@ def cookie_work(conclusion: Conclusion, sent: Mapping[str, str], accessed: bool)
     sent_marker = bool(sent.get(conf.SESSIONKIT_PENDING_COOKIE_NAME))
     if conclusion.revoked:
         return CookieWork(
-            delete_session=sent_session, delete_marker=sent_marker, vary=accessed or sent_session
+            delete_session=sent_session,
+            delete_marker=sent_marker,
+            vary=accessed or sent_session or sent_marker,
         )
     if plan is Plan.SAVE:
         return CookieWork(set_session=True, delete_marker=sent_marker, vary=True)

@@ -154,6 +154,12 @@ def test_untouched_is_only_said_where_the_full_plan_does_nothing(
             False,
             CookieWork(delete_session=True, delete_marker=True, vary=True),
         ),
+        (
+            Conclusion(Plan.NOTHING, revoked=True),
+            {MARKER: "~j.x"},
+            False,
+            CookieWork(delete_marker=True, vary=True),
+        ),
         (Conclusion(Plan.NOTHING, revoked=True), {}, False, CookieWork()),
     ],
 )
