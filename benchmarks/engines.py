@@ -456,8 +456,12 @@ def spread(title: str, runs: list[list[tuple[str, float, float]]], target: Targe
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.engines", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=7, help="alternating rounds per figure (its median)"
+    )
     parser.add_argument("--quick", action="store_true", help="few operations: a smoke test")
     parser.add_argument(
         "--runs", type=int, default=1, help="repeat each section; print median and spread"
