@@ -25,7 +25,7 @@ from sessionkit.adoption import DjangoCache, Source
 from sessionkit.backends import redis_records
 from sessionkit.backends.base import Progress, Record
 from sessionkit.backends.base import SessionStore as BaseStore
-from sessionkit.conf import conf
+from sessionkit.conf import conf, django_setting
 from sessionkit.exceptions import SessionStoreUnavailable
 from sessionkit.keys import StoredKey
 
@@ -312,7 +312,7 @@ class SessionStore(BaseStore):
     """Cache-backed sessions (``SESSION_ENGINE = "sessionkit.backends.cache"``)."""
 
     def __init__(self, session_key: str | None = None) -> None:
-        self._cache = caches[settings.SESSION_CACHE_ALIAS]
+        self._cache = caches[django_setting("SESSION_CACHE_ALIAS")]
         self._access = access_for(self._cache)
         super().__init__(session_key)
 

@@ -31,7 +31,7 @@ from sessionkit.adoption import DjangoTable, Source
 from sessionkit.backends.base import Record
 from sessionkit.backends.cache import CacheAccess, Ended, access_for, cache_key, cache_timeout
 from sessionkit.backends.db import SessionStore as DBStore
-from sessionkit.conf import conf
+from sessionkit.conf import conf, django_setting
 from sessionkit.keys import StoredKey
 from sessionkit.transactions import may_roll_back
 
@@ -85,7 +85,7 @@ class SessionStore(DBStore):
             self._alias = "SESSIONKIT_REDIS"
             self._access = RedisAccess()
         else:
-            self._alias = settings.SESSION_CACHE_ALIAS
+            self._alias = django_setting("SESSION_CACHE_ALIAS")
             self._access = access_for(caches[self._alias])
         super().__init__(session_key)
 
