@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
-from django.test import Client
+from django.test import AsyncClient, Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -127,6 +128,10 @@ def test_vary_cookie_when_the_application_read_the_session_or_a_key_is_sent(
     assert "Cookie" in browser.get("/django/").get("Vary", ""), "a template that shows it"
 
 
+async def _awaited(coroutine: Any) -> Any:
+    return await coroutine
+
+
 def _untracked_requests(client: Any) -> list[tuple[list[tuple[str, bool]], str | None]]:
     """The cookies set (and whether each is a deletion) and the Vary header of a sequence of
     requests to untracked paths: a new session, a page that does not use it, a page that
@@ -144,16 +149,19 @@ def _untracked_requests(client: Any) -> list[tuple[list[tuple[str, bool]], str |
         elif cookie is not None:
             client.cookies[COOKIE] = cookie
         response = client.get(path)
+        if not hasattr(response, "status_code"):  # an AsyncClient's coroutine
+            response = async_to_sync(_awaited)(response)
         assert response.status_code == 200
         sent = sorted((name, morsel["max-age"] == 0) for name, morsel in response.cookies.items())
         seen.append((sent, response.get("Vary")))
     return seen
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("every_request", [False, True])
+@pytest.mark.parametrize("client_class", [Client, AsyncClient], ids=["wsgi", "asgi"])
 def test_untracked_requests_send_what_djangos_middleware_sends(
-    settings: Any, every_request: bool
+    settings: Any, every_request: bool, client_class: type[Client | AsyncClient]
 ) -> None:
     """On a path excluded from tracking the middleware takes a shortcut when the view leaves
     the session alone: the cookies and Vary it sends are still, request for request, those of
@@ -164,7 +172,7 @@ def test_untracked_requests_send_what_djangos_middleware_sends(
     for package in ("django.contrib.sessions", "sessionkit"):
         settings.MIDDLEWARE = [f"{package}.middleware.SessionMiddleware"]
         settings.SESSION_ENGINE = f"{package}.backends.db"
-        seen[package] = _untracked_requests(Client())
+        seen[package] = _untracked_requests(client_class())
     assert seen["sessionkit"] == seen["django.contrib.sessions"]
     # A page that does not use the session: untouched, unless every request saves (and then,
     # as with Django since 5.2.14, the cookie it sets is varied on).
