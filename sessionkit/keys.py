@@ -52,15 +52,12 @@ HASH_LENGTH = 40
 _COOKIE_KEY = re.compile(
     f"[{re.escape(VALID_KEY_CHARS)}]{{{MIN_KEY_LENGTH},{MAX_COOKIE_KEY_LENGTH}}}"
 ).fullmatch
-_HEX = frozenset("0123456789abcdef")
+_HASH = re.compile(f"[0-9a-f]{{{HASH_LENGTH}}}").fullmatch
 
 
-def _well_formed(
-    value: object, shortest: int, longest: int, alphabet: frozenset[str]
-) -> TypeGuard[str]:
-    return (
-        isinstance(value, str) and shortest <= len(value) <= longest and alphabet.issuperset(value)
-    )
+def _is_hash(value: object) -> TypeGuard[str]:
+    """Whether ``value`` has the form of a hashed stored key or a public id."""
+    return isinstance(value, str) and _HASH(value) is not None
 
 
 def cookie_key(value: object) -> CookieKey | None:
@@ -135,7 +132,7 @@ def as_stored_key(value: object) -> StoredKey | None:
     """
     if (key := cookie_key(value)) is not None:
         return StoredKey(key)
-    if _well_formed(value, HASH_LENGTH, HASH_LENGTH, _HEX):
+    if _is_hash(value):
         return StoredKey(value)
     return None
 
@@ -151,7 +148,7 @@ def public_id(stored: StoredKey) -> PublicId:
 
 def as_public_id(value: object) -> PublicId | None:
     """``value`` (from a form or a URL) as a public id, or None if it cannot be one."""
-    if _well_formed(value, HASH_LENGTH, HASH_LENGTH, _HEX):
+    if _is_hash(value):
         return PublicId(value)
     return None
 

@@ -232,10 +232,11 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def _begin(
         self, request: HttpRequest, visit: Visit
     ) -> tuple[Visit, inventory_note.Sync | None]:
-        """Count this request in the figures the view sees (the session is loaded by now), and
-        decide whether the session's inventory row needs writing before the view runs."""
+        """Count this tracked request in the figures the view sees (the session is loaded by
+        now), and decide whether the session's inventory row needs writing before the view
+        runs. (An excluded path never comes here: nothing is counted before its view.)"""
         session = request.session
-        if not (visit.tracked and visit.permitted):
+        if not visit.permitted:
             return attach(request, beginning(visit, NOT_LOADED, None, False)), None
         if session.session_key is None:
             visit = beginning(visit, NOT_LOADED, pending.read(request), self.adoptable)
