@@ -176,3 +176,14 @@ def test_a_timestamp_far_in_the_future_is_refused() -> None:
         codec.unsign(value, PURPOSE, max_age=3600)
     with freeze_time(start + timedelta(days=365) - timedelta(seconds=codec.FUTURE_SKEW - 1)):
         assert codec.unsign(value, PURPOSE, max_age=3600) == b"payload"  # a clock a bit behind
+
+
+def test_the_openssl_signer_and_the_python_wrapper_give_the_same_mac() -> None:
+    """``_keyed`` takes the C object inside ``hmac.HMAC`` where there is one; a Python
+    without it signs with the wrapper, and both are HMAC-SHA256 under the derived key."""
+    key = codec._derived_key(PURPOSE, django_settings.SECRET_KEY)
+    wrapper = hmac.new(key, digestmod=hashlib.sha256)
+    for message in (b"", b"~j" + b"x" * 200):
+        expected = base64.urlsafe_b64encode(hmac.digest(key, message, hashlib.sha256))
+        assert codec._mac(codec._keyed(key), message) == expected.rstrip(b"=")
+        assert codec._mac(wrapper, message) == expected.rstrip(b"=")
