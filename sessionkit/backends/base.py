@@ -28,7 +28,7 @@ from django.contrib.sessions.backends.base import CreateError, SessionBase, Upda
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
-from sessionkit import codec
+from sessionkit import codec, serialization
 from sessionkit.conf import conf, django_setting
 from sessionkit.exceptions import (
     SessionConflict,
@@ -273,7 +273,7 @@ class SessionStore(SessionBase):
     def encode(self, session_dict: dict[str, Any]) -> str:
         """Serialised with SESSION_SERIALIZER and signed (see sessionkit.codec)."""
         try:
-            payload = self.serializer().dumps(session_dict)
+            payload = serialization.dumps(self.serializer, session_dict)
         except (TypeError, ValueError) as exc:
             raise self._unserializable(session_dict, exc) from exc
         return codec.sign(payload, self.key_salt)
@@ -299,7 +299,7 @@ class SessionStore(SessionBase):
             data = super().decode(session_data)
             return data if isinstance(data, dict) else {}
         try:
-            data = self.serializer().loads(codec.unsign(text, self.key_salt))
+            data = serialization.loads(self.serializer, codec.unsign(text, self.key_salt))
         except codec.BadValue:
             logging.getLogger("django.security.SuspiciousSession").warning(
                 "Session data corrupted"

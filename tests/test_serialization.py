@@ -1,0 +1,87 @@
+"""sessionkit.serialization: Django's JSONSerializer's bytes and errors, any other serializer
+called as Django calls it."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from typing import Any
+
+import pytest
+from django.core.signing import JSONSerializer
+
+from sessionkit import serialization
+
+VALUES: list[Any] = [
+    {},
+    {"_auth_user_id": "1", "_auth_user_backend": "x.y", "n": 3, "f": 1.5, "none": None},
+    {"nested": {"list": [1, "two", [3.0, False]], "é": "ünïcödé ☃ \u2028"}, "big": 10**30},
+    {"nan": float("nan"), "inf": float("inf")},
+    [1, 2, 3],
+    "a string",
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_writes_djangos_bytes_and_reads_them_back(value: Any) -> None:
+    payload = serialization.dumps(JSONSerializer, value)
+    assert payload == JSONSerializer().dumps(value)
+    read = serialization.loads(JSONSerializer, payload)
+    assert json.dumps(read) == json.dumps(JSONSerializer().loads(payload))
+
+
+@pytest.mark.parametrize(
+    "payload", [b' {"a": 1} ', b'{"a":1}\n', b"\t[1, 2]", b"\r\n1\r\n", b'{ "a" : [ 1 , 2 ] }']
+)
+def test_reads_what_django_reads_with_whitespace_around(payload: bytes) -> None:
+    assert serialization.loads(JSONSerializer, payload) == JSONSerializer().loads(payload)
+
+
+@pytest.mark.parametrize(
+    "payload", [b"", b" ", b"{", b'{"a":1} x', b'{"a":1}{"b":2}', b"nul", b"\xff", b"{'a':1}"]
+)
+def test_what_django_refuses_raises_djangos_error(payload: bytes) -> None:
+    with pytest.raises(ValueError) as ours:
+        serialization.loads(JSONSerializer, payload)
+    with pytest.raises(ValueError) as djangos:
+        JSONSerializer().loads(payload)
+    assert type(ours.value) is type(djangos.value)
+    assert str(ours.value) == str(djangos.value)
+
+
+def test_an_unserialisable_value_raises_what_django_raises() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        serialization.dumps(JSONSerializer, {"when": object()})
+
+
+class CountingSerializer:
+    """A serializer as SESSION_SERIALIZER names one: a class, instantiated per call."""
+
+    instances = 0
+
+    def __init__(self) -> None:
+        type(self).instances += 1
+
+    def dumps(self, value: Any) -> bytes:
+        return pickle.dumps(value)
+
+    def loads(self, payload: bytes) -> Any:
+        return pickle.loads(payload)  # noqa: S301 - the test's own bytes
+
+
+class JSONSubclass(JSONSerializer):
+    def dumps(self, obj: Any) -> bytes:
+        return b"[" + super().dumps(obj) + b"]"
+
+
+def test_another_serializer_is_instantiated_and_called_as_django_calls_it() -> None:
+    CountingSerializer.instances = 0
+    payload = serialization.dumps(CountingSerializer, {"a": {1, 2}})
+    assert serialization.loads(CountingSerializer, payload) == {"a": {1, 2}}
+    assert CountingSerializer.instances == 2
+
+
+def test_a_subclass_of_djangos_serializer_is_not_bypassed() -> None:
+    payload = serialization.dumps(JSONSubclass, {"a": 1})
+    assert payload == b'[{"a":1}]'
+    assert serialization.loads(JSONSubclass, payload) == [{"a": 1}]
