@@ -51,7 +51,7 @@ def record_from_cache(value: Any, version: Any = None) -> Record | None:
     ``version`` replaces the stored one (Memcached's CAS token)."""
     if isinstance(value, tuple) and len(value) == 3:
         data, expires_at, stored_version = value
-        if isinstance(data, str) and isinstance(expires_at, int | float):
+        if isinstance(data, str) and isinstance(expires_at, (int, float)):
             return Record(
                 data, float(expires_at), int(stored_version if version is None else version)
             )
