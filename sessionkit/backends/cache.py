@@ -158,7 +158,11 @@ class RedisAccess(CacheAccess):
         cache: Any = self.cache
         if self.django_redis:
             return cache.client.make_key(key), cache.client.get_client(write=write)
-        backend_key = cache.make_and_validate_key(key)
+        # make_key, not make_and_validate_key: Redis takes any key, and Django's validation
+        # only warns about keys Memcached would refuse, looping over every character in
+        # Python (20k instructions, a tenth of a read-only load); the part of the key that
+        # comes from the request is a checked session key.
+        backend_key = cache.make_key(key)
         return backend_key, _shared_client(cache._cache, backend_key, write)
 
     def read(self, key: str) -> Record | None:
@@ -208,6 +212,10 @@ MAX_SHARED_CLIENTS = 64
 """Shared clients kept at most (one per server and options: a site has a handful)."""
 _clients: dict[tuple[Any, ...], Any] = {}
 """One redis.Redis, and its connection pool, per server and options of Django's RedisCache."""
+_KNOWN_CLIENT = "_sessionkit_shared_client"
+"""Where the shared client is kept on the RedisCacheClient that found it (one server only):
+found again from its options on every call, it cost 9k instructions (a cache object lives
+as long as its thread under WSGI, and a request's context under ASGI)."""
 
 
 def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
@@ -226,6 +234,9 @@ def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
     if type(backend) is not RedisCacheClient:
         return backend.get_client(backend_key, write=write)  # a client of one's own: its rules
     django: Any = backend  # (the attributes below are Django's own, not in its type stubs)
+    known = django.__dict__.get(_KNOWN_CLIENT)
+    if known is not None:
+        return known
     server = django._servers[django._get_connection_pool_index(write)]
     options = django._pool_options
     compared = sorted((name, value) for name, value in options.items() if name not in _NAMING)
@@ -239,6 +250,8 @@ def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
             return backend.get_client(backend_key, write=write)
         pool = django._pool_class.from_url(server, **options)
         client = _clients.setdefault(config, django._client(connection_pool=pool))
+    if len(django._servers) == 1:  # (with replicas, each read picks one: found again each time)
+        django.__dict__[_KNOWN_CLIENT] = client
     return client
 
 
