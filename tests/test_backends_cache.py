@@ -140,3 +140,40 @@ def test_past_the_limit_a_new_configuration_is_not_shared(
     store.save()
     assert SessionStore(store.session_key)["theme"] == "dark"
     assert cache_module._clients == shared
+
+
+def test_with_replicas_writes_go_to_the_first_server_and_reads_to_a_replica(
+    settings: Any,
+) -> None:
+    """A cache with one server keeps the client it found; one with replicas does not, as each
+    read picks its replica: the store reads and writes where Django's own client would."""
+    services.need("redis")
+    primary, replica = (
+        settings.CACHES["redis"]["LOCATION"].rsplit("/", 1)[0] + f"/{db}" for db in (11, 12)
+    )
+    settings.CACHES = {
+        **settings.CACHES,
+        "redis_replicas": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": [primary, replica],
+        },
+    }
+    settings.SESSION_ENGINE = "sessionkit.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "redis_replicas"
+    on_primary = redis.Redis.from_url(primary)
+    on_replica = redis.Redis.from_url(replica)
+    on_primary.flushdb()
+    on_replica.flushdb()
+    store = SessionStore()
+    store["theme"] = "dark"
+    store.save()
+    try:
+        written = on_primary.keys("*")
+        assert len(written) == 1 and not on_replica.keys("*")
+        assert SessionStore(store.session_key).get("theme") is None, "read from the replica"
+        on_replica.set(written[0], on_primary.get(written[0]))  # the replica catches up
+        for _ in range(3):
+            assert SessionStore(store.session_key).get("theme") == "dark"
+    finally:
+        on_primary.flushdb()
+        on_replica.flushdb()
