@@ -7,7 +7,10 @@ separators=...)`` builds a new ``JSONEncoder`` each time, and ``json.loads`` mat
 whitespace around a value this site wrote without any (3 µs of a small session's 4 µs
 load, 3 µs of every save). The bytes written are the same as Django's; anything the quick
 reading does not take whole — surrounding whitespace, an error — is read again by Django's
-serializer, so errors are its own.
+serializer, so errors are its own. A site that replaced ``json.dumps`` or ``json.loads``
+(an orjson-style drop-in, a default encoder for dates), which Django's serializer looks up
+on every call, keeps what it chose: the quick way is taken only while they are the standard
+library's own.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 
 from django.core.signing import JSONSerializer
 
+_STDLIB_DUMPS = json.dumps
+_STDLIB_LOADS = json.loads
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 """What ``JSONSerializer.dumps`` builds on every call (``json.dumps`` with its separators)."""
 _SCAN: Callable[[str, int], tuple[Any, int]]
@@ -27,14 +32,14 @@ _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 def dumps(serializer: type[Any], value: Any) -> bytes:
     """``serializer().dumps(value)``."""
-    if serializer is JSONSerializer:
+    if serializer is JSONSerializer and json.dumps is _STDLIB_DUMPS:
         return _ENCODER.encode(value).encode("latin-1")
     return serializer().dumps(value)  # type: ignore[no-any-return]
 
 
 def loads(serializer: type[Any], payload: bytes) -> Any:
     """``serializer().loads(payload)``."""
-    if serializer is JSONSerializer:
+    if serializer is JSONSerializer and json.loads is _STDLIB_LOADS:
         text = payload.decode("latin-1")
         try:
             value, end = _SCAN(text, 0)

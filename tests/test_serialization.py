@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from datetime import date
 from typing import Any
 
 import pytest
@@ -85,3 +86,28 @@ def test_a_subclass_of_djangos_serializer_is_not_bypassed() -> None:
     payload = serialization.dumps(JSONSubclass, {"a": 1})
     assert payload == b'[{"a":1}]'
     assert serialization.loads(JSONSubclass, payload) == [{"a": 1}]
+
+
+def test_a_site_that_replaced_json_dumps_and_loads_keeps_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Django's serializer looks ``json.dumps``/``json.loads`` up on every call: a site that
+    swapped them (dates written as strings, decimals read back) gets what it chose."""
+    from decimal import Decimal
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    stdlib_dumps, stdlib_loads = json.dumps, json.loads
+    monkeypatch.setattr(
+        json, "dumps", lambda value, **kw: stdlib_dumps(value, cls=DjangoJSONEncoder, **kw)
+    )
+    monkeypatch.setattr(
+        json, "loads", lambda text, **kw: stdlib_loads(text, parse_float=Decimal, **kw)
+    )
+    value = {"when": date(2024, 1, 2), "price": 1.1}
+    payload = serialization.dumps(JSONSerializer, value)
+    assert payload == JSONSerializer().dumps(value) == b'{"when":"2024-01-02","price":1.1}'
+    assert serialization.loads(JSONSerializer, payload) == {
+        "when": "2024-01-02",
+        "price": Decimal("1.1"),
+    }

@@ -280,11 +280,10 @@ class SessionStore(SessionBase):
     def _unserializable(
         self, session_dict: dict[str, Any], exc: BaseException
     ) -> UnserializableSessionValue:
-        serializer = self.serializer()
-        name = type(serializer).__name__
+        name = self.serializer.__name__
         for key, value in session_dict.items():
             try:
-                serializer.dumps({key: value})
+                serialization.dumps(self.serializer, {key: value})
             except (TypeError, ValueError) as reason:
                 return UnserializableSessionValue(str(key), name, reason)
         return UnserializableSessionValue("?", name, exc)
