@@ -178,12 +178,19 @@ def test_a_timestamp_far_in_the_future_is_refused() -> None:
         assert codec.unsign(value, PURPOSE, max_age=3600) == b"payload"  # a clock a bit behind
 
 
-def test_the_openssl_signer_and_the_python_wrapper_give_the_same_mac() -> None:
-    """``_keyed`` takes the C object inside ``hmac.HMAC`` where there is one; a Python
-    without it signs with the wrapper, and both are HMAC-SHA256 under the derived key."""
+def test_the_openssl_signer_and_the_python_wrapper_give_the_same_mac(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``_keyed`` takes the C object inside ``hmac.HMAC`` where there is one; where there is
+    none (an ``hmac`` without OpenSSL) it signs with the wrapper: both are HMAC-SHA256 under
+    the derived key."""
     key = codec._derived_key(PURPOSE, django_settings.SECRET_KEY)
-    wrapper = hmac.new(key, digestmod=hashlib.sha256)
+    with_openssl = codec._keyed(key)
+    assert not isinstance(with_openssl, hmac.HMAC)
+    monkeypatch.setattr(hmac, "_hashopenssl", None)
+    without_openssl = codec._keyed(key)
+    assert isinstance(without_openssl, hmac.HMAC)
     for message in (b"", b"~j" + b"x" * 200):
         expected = base64.urlsafe_b64encode(hmac.digest(key, message, hashlib.sha256))
-        assert codec._mac(codec._keyed(key), message) == expected.rstrip(b"=")
-        assert codec._mac(wrapper, message) == expected.rstrip(b"=")
+        assert codec._mac(with_openssl, message) == expected.rstrip(b"=")
+        assert codec._mac(without_openssl, message) == expected.rstrip(b"=")
