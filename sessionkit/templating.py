@@ -48,6 +48,10 @@ FIELDS = frozenset(
 )
 
 
+_OPENED = frozenset({"_session", "_visit", "_figures"})
+"""What ``SessionView._open`` sets on first use."""
+
+
 class Flash(dict[str, Any]):
     """Flash values, also as attributes (``{{ session.flash.key }}`` in Jinja2 too)."""
 
@@ -63,15 +67,24 @@ class SessionView:
 
     object_type = "session"
 
+    _session: Any
+    _visit: Visit
+    _figures: Figures
+
     def __init__(self, request: HttpRequest) -> None:
+        """Nothing is read until a field is: a template that never shows one costs nothing
+        and leaves the session unaccessed (the context processor hands this object to every
+        template, without the proxy a lazy object would put before each field)."""
         self._request = request
-        self._session = request.session
+
+    def _open(self) -> None:
+        self._session = session = self._request.session
         # What the page shows now depends on the session: the response varies on its cookie.
-        self._session.accessed = True
-        visit = visit_of(request)
+        session.accessed = True
+        visit = visit_of(self._request)
         self._visit = visit if visit is not None else Visit(permitted=False, view=None)
         if self._visit.view is None and self._visit.permitted:
-            self._figures = Figures.load(self._session.get(FIGURES_KEY))
+            self._figures = Figures.load(session.get(FIGURES_KEY))
         else:
             self._figures = self._visit.current
 
@@ -177,6 +190,9 @@ class SessionView:
         return self._session[name]
 
     def __getattr__(self, name: str) -> Any:
+        if name in _OPENED:  # the first field read: the session is opened now
+            self._open()
+            return self.__dict__[name]
         if name.startswith("_"):
             raise AttributeError(name)
         try:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("sign-in/remembered/", views.sign_in_remembered),
     path("sign-in/fail/", views.sign_in_then_fail),
     path("plain/", views.plain),
+    path("inline/<str:name>/", views.render_inline),
     path("rotate/", views.rotate),
     path("sessionkit/", include("sessionkit.urls")),
     path("admin/", admin.site.urls),

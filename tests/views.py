@@ -77,6 +77,18 @@ def render_with(engine: str) -> Any:
     return view
 
 
+INLINE = {
+    "nothing": "the same for everyone",
+    "count": "{{ session.num_requests }} requests",
+    "repr": "{{ session }}",
+}
+
+
+def render_inline(request: HttpRequest, name: str) -> HttpResponse:
+    """One of ``INLINE``'s Django templates, rendered with the request's context processors."""
+    return HttpResponse(engines["django"].from_string(INLINE[name]).render({}, request))
+
+
 def flash_set(request: HttpRequest) -> HttpResponse:
     for name, value in request.GET.items():
         flash.set(request, name, value)
