@@ -12,6 +12,7 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 from sessionkit.backends import cache as cache_module
 from sessionkit.backends.cache import SessionStore
+from sessionkit.backends.cached_db import SessionStore as CachedDBStore
 from tests import services
 
 
@@ -177,3 +178,27 @@ def test_with_replicas_writes_go_to_the_first_server_and_reads_to_a_replica(
     finally:
         on_primary.flushdb()
         on_replica.flushdb()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("engine", ["cache", "cached_db"])
+def test_a_server_that_forgot_the_scripts_is_taught_them_again(
+    own_redis: Any, settings: Any, engine: str
+) -> None:
+    """A save is one EVALSHA; a Redis that lost its scripts (restarted, flushed, or a new
+    server) answers NOSCRIPT, and the save loads the script and goes on."""
+    settings.SESSION_ENGINE = f"sessionkit.backends.{engine}"
+    settings.SESSION_CACHE_ALIAS = "own_redis"
+    store_class = SessionStore if engine == "cache" else CachedDBStore
+    store = store_class()
+    store["visits"] = 1
+    store.save()
+    probe = redis.Redis("127.0.0.1", services.OWN_REDIS_PORT)
+    for visits in (2, 3):
+        probe.script_flush()
+        session = store_class(store.session_key)
+        session["visits"] += 1
+        session.save()
+        assert store_class(store.session_key)["visits"] == visits
+    cached = probe.get(caches["own_redis"].make_key(cache_module.cache_key(store.stored_key)))
+    assert cached is not None and cached.startswith(b"3|")  # the cache holds the new version
