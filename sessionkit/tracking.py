@@ -9,15 +9,15 @@ Everything is bounded by construction, so a session's stored size stays bounded 
 it lives: history is a ring of ``HISTORY_LENGTH`` views, the tracker ``TRACKER_LENGTH`` pages,
 errors ``ERRORS_LENGTH`` entries, the paths they show are percent-encoded (so each character
 is one byte of JSON, whatever a client sends) and cut at ``MAX_PATH_LENGTH`` characters, and
-unique pages are a set of 32-bit path hashes that stops growing at ``UNIQUE_PAGES_CAP``. The
-figures alone therefore never take more than about 16 KiB of a stored session.
+unique pages are a set of 30-bit path hashes (five characters each) that stops growing at
+``UNIQUE_PAGES_CAP``. The figures alone therefore never take more than about 16 KiB of a stored
+session.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from array import array
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -26,7 +26,9 @@ TRACKER_LENGTH = 5
 ERRORS_LENGTH = 10
 MAX_PATH_LENGTH = 80
 UNIQUE_PAGES_CAP = 1000
-FORMAT = 2
+TOKEN_LENGTH = 5
+"""Characters of a unique page's token (see ``path_token``)."""
+FORMAT = 3
 
 OK = 200
 
@@ -59,8 +61,11 @@ class Figures(NamedTuple):
     requests: int = 0
     pages: int = 0
     errors: int = 0
-    unique: bytes = b""
-    """Packed unsigned 32-bit hashes of the distinct paths answered 200."""
+    unique: str = ""
+    """The tokens (``path_token``) of the distinct paths answered 200, one after the other.
+    Kept as the text that is stored: a request checks and extends it as it is, with no
+    decoding of a packed form and no encoding back (which cost a mature session more than
+    the rest of its figures)."""
     log: str = ""
     """The last page views, oldest first, as one string: ``"<seconds after start> <full
     path> …"`` (shown paths are percent-encoded, so they hold no space). One string is what
@@ -84,7 +89,7 @@ class Figures(NamedTuple):
 
     @property
     def unique_pages(self) -> int:
-        return len(self.unique) // 4
+        return len(self.unique) // TOKEN_LENGTH
 
     @property
     def first_page(self) -> bool:
@@ -103,7 +108,7 @@ class Figures(NamedTuple):
             elif figures.recent_errors or len(figures.tracker) > 1:
                 figures = figures._replace(recent_errors=(), tracker=figures.tracker[:1])
             elif figures.unique:
-                figures = figures._replace(unique=b"")
+                figures = figures._replace(unique="")
             else:
                 break
         return figures
@@ -116,7 +121,7 @@ class Figures(NamedTuple):
             self.requests,
             self.pages,
             self.errors,
-            base64.b64encode(self.unique).decode("ascii"),
+            self.unique,
             self.log,
             self.tracker,
             self.recent_errors,
@@ -124,21 +129,24 @@ class Figures(NamedTuple):
 
     @classmethod
     def load(cls, raw: Any) -> Figures:
-        """Figures from ``dump()``'s output (or the format before it); anything unreadable
+        """Figures from ``dump()``'s output (or the formats before it); anything unreadable
         counts as a new session."""
         try:
             fmt, start, requests, pages, errors, unique, log, tracker, recent = raw
             if fmt == 1:  # history as [[path, time], ...]: kept, in today's form
                 log = " ".join(f"{int(t) - int(start)} {path}" for path, t in log)
-            elif fmt != FORMAT or not isinstance(log, str):
+            elif fmt not in (2, FORMAT) or not isinstance(log, str):
                 return cls()
-            packed = base64.b64decode(unique, validate=True)
+            if fmt != FORMAT:  # unique pages as packed 32-bit hashes, in base64
+                unique = _tokens(base64.b64decode(unique, validate=True))
+            elif not isinstance(unique, str) or not unique.isascii():
+                return cls()
             return cls(
                 int(start),
                 int(requests),
                 int(pages),
                 int(errors),
-                packed[: len(packed) - len(packed) % 4],
+                unique[: len(unique) - len(unique) % TOKEN_LENGTH],
                 log,
                 tuple(tracker),
                 tuple(tuple(error) for error in recent),
@@ -162,20 +170,34 @@ def _logged(log: str, start: int, view: PageView) -> str:
     return log
 
 
-def path_hash(path: str) -> int:
-    return int.from_bytes(hashlib.blake2b(path.encode(), digest_size=4).digest(), "little")
+def path_token(path: str) -> str:
+    """Five characters naming ``path`` among a session's unique pages: the first 30 bits of its
+    BLAKE2b hash, in URL-safe base64 (two paths of a thousand share one by chance once in
+    two thousand sessions)."""
+    digest = hashlib.blake2b(path.encode(), digest_size=4).digest()
+    return _token(digest)
 
 
-def _add_unique(unique: bytes, path: str) -> bytes:
-    if len(unique) >= UNIQUE_PAGES_CAP * 4:
+def _token(digest: bytes) -> str:
+    return base64.urlsafe_b64encode(digest)[:TOKEN_LENGTH].decode("ascii")
+
+
+def _tokens(packed: bytes) -> str:
+    """Format 2's packed hashes as tokens: each was a path's digest as it is, so a page counted
+    before stays the same page."""
+    return "".join(_token(packed[i : i + 4]) for i in range(0, len(packed) - 3, 4))
+
+
+def _add_unique(unique: str, path: str) -> str:
+    if len(unique) >= UNIQUE_PAGES_CAP * TOKEN_LENGTH:
         return unique
-    hashes = array("I")
-    hashes.frombytes(unique)
-    value = path_hash(path)
-    if value in hashes:
-        return unique
-    hashes.append(value)
-    return hashes.tobytes()
+    token = path_token(path)
+    at = unique.find(token)
+    while at != -1:  # (a match must start at a token's start)
+        if at % TOKEN_LENGTH == 0:
+            return unique
+        at = unique.find(token, at + 1)
+    return unique + token
 
 
 def begin(figures: Figures, view: PageView) -> Figures:

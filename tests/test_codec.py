@@ -69,7 +69,9 @@ def test_compresses_only_when_it_pays() -> None:
 def test_reads_what_zlibs_default_window_wrote() -> None:
     """Values compressed before the smaller window (zlib.compress, 32 KiB) still read, and a
     payload many windows long goes both ways."""
-    payload = b'{"history":"' + b" ".join(b"%d /book/%d/" % (n, n % 97) for n in range(9000)) + b'"}'
+    payload = (
+        b'{"history":"' + b" ".join(b"%d /book/%d/" % (n, n % 97) for n in range(9000)) + b'"}'
+    )
     message = b"~z" + codec._b64encode(zlib.compress(payload, 1))
     written_before = (message + b":" + codec._mac(codec._signers(PURPOSE)[0], message)).decode()
     assert codec.unsign(written_before, PURPOSE) == payload

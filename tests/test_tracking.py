@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 
 from hypothesis import given
@@ -11,11 +13,13 @@ from sessionkit.tracking import (
     ERRORS_LENGTH,
     HISTORY_LENGTH,
     MAX_PATH_LENGTH,
+    TOKEN_LENGTH,
     UNIQUE_PAGES_CAP,
     Figures,
     PageView,
     begin,
     finish,
+    path_token,
 )
 
 
@@ -125,9 +129,39 @@ def test_dump_and_load_round_trip_through_json() -> None:
     | st.lists(st.floats() | st.integers() | st.text(), min_size=9, max_size=9).map(
         lambda raw: [2, *raw[1:]]
     )
+    | st.lists(st.floats() | st.integers() | st.text(), min_size=9, max_size=9).map(
+        lambda raw: [3, *raw[1:]]
+    )
 )
 def test_load_never_fails(raw: object) -> None:
     assert isinstance(Figures.load(raw), Figures)
+
+
+def test_figures_stored_in_format_2_count_the_same_pages() -> None:
+    """Format 2 kept unique pages as packed 32-bit BLAKE2b digests in base64; loaded, each
+    becomes its path's token, so a page counted then is not counted again."""
+    paths = ["/", "/catalog/", "/catalog/book/7/"]
+    packed = b"".join(hashlib.blake2b(p.encode(), digest_size=4).digest() for p in paths)
+    stored = [2, 1000, 5, 3, 0, base64.b64encode(packed).decode(), "0 / 5 /catalog/", [], []]
+    figures = Figures.load(json.loads(json.dumps(stored)))
+    assert figures.unique_pages == 3
+    assert figures.unique == "".join(path_token(p) for p in paths)
+    assert [p for p, _ in figures.history] == ["/", "/catalog/"]
+    for path in paths:
+        figures = finish(figures, view(path), 200)
+    assert figures.unique_pages == 3
+    assert finish(figures, view("/about/"), 200).unique_pages == 4
+    assert figures.dump()[0] == 3
+    assert Figures.load(json.loads(json.dumps(figures.dump()))) == figures
+
+
+def test_a_token_counts_only_where_a_token_starts() -> None:
+    """A path's token found across two others' (shifted by a character) is not that page."""
+    token = path_token("/x/")
+    unique = "A" + token + "B" * (2 * TOKEN_LENGTH - len(token) - 1)  # two tokens
+    figures = finish(Figures(unique=unique, requests=2, pages=2), view("/x/"), 200)
+    assert figures.unique_pages == 3
+    assert finish(figures, view("/x/"), 200).unique_pages == 3
 
 
 def test_load_of_an_infinite_count_is_a_new_session() -> None:
