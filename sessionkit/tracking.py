@@ -67,10 +67,16 @@ class Figures(NamedTuple):
     decoding of a packed form and no encoding back (which cost a mature session more than
     the rest of its figures)."""
     log: str = ""
-    """The last page views, oldest first, as one string: ``"<seconds after start> <full
-    path> …"`` (shown paths are percent-encoded, so they hold no space). One string is what
-    keeps a request's cost from growing with its history: it is decoded, extended and
-    encoded as a whole, never as a hundred small lists (``history`` parses it on demand)."""
+    """The last page views, oldest first, as one string of ``"<head> <path>"`` entries
+    (shown paths are percent-encoded, so they hold no space). A head is the view's seconds
+    after ``start``, and the path is whole; or, where the path begins as the next view's does,
+    ``"<seconds>.<n>"``, and the path is what follows that view's first ``n`` characters
+    (most paths of a site share their start with the next one viewed: the log is half as
+    long, and so is the JSON, zlib and signing work it costs every request). The newest
+    entry is always whole, so a view is added by rewriting only the one before it, and the
+    oldest dropped as it is. One string is what keeps a request's cost from growing with its
+    history: it is extended as a whole, never as a hundred small lists (``history`` parses
+    it on demand)."""
     tracker: tuple[str, ...] = ()
     """The last distinct full paths viewed, newest first."""
     recent_errors: tuple[tuple[str, int, int], ...] = ()
@@ -80,12 +86,17 @@ class Figures(NamedTuple):
     def history(self) -> tuple[tuple[str, int], ...]:
         """(full path, time) of the last page views, oldest first."""
         parts = self.log.split(" ") if self.log else []
+        views: list[tuple[str, int]] = []
+        following = ""
         try:
-            return tuple(
-                (parts[i + 1], self.start + int(parts[i])) for i in range(0, len(parts) - 1, 2)
-            )
+            for i in range(len(parts) - len(parts) % 2 - 2, -1, -2):
+                seconds, _, shared = parts[i].partition(".")
+                path = following[: int(shared)] + parts[i + 1] if shared else parts[i + 1]
+                views.append((path, self.start + int(seconds)))
+                following = path
         except ValueError:
             return ()
+        return tuple(reversed(views))
 
     @property
     def unique_pages(self) -> int:
@@ -160,14 +171,37 @@ NO_FIGURES = Figures()
 
 
 def _logged(log: str, start: int, view: PageView) -> str:
-    """``log`` with ``view`` added, the oldest entry dropped past ``HISTORY_LENGTH``."""
-    entry = f"{view.time - start} {view.full_path}"
+    """``log`` with ``view`` added, the oldest entry dropped past ``HISTORY_LENGTH``; the
+    entry before it now shares its start with it (see ``Figures.log``)."""
+    path = view.full_path
+    entry = f"{view.time - start} {path}"
     if not log:
         return entry
+    space = log.rfind(" ")
+    before = log[space + 1 :]
+    shared = _shared_length(before, path)
+    if shared > 0 and space > 0:
+        head_at = log.rfind(" ", 0, space) + 1
+        head = log[head_at:space]
+        if "." not in head:  # (the newest entry is whole: a head with a dot is not ours)
+            log = f"{log[:head_at]}{head}.{shared} {before[shared:]}"
     log = f"{log} {entry}"
     if log.count(" ") >= 2 * HISTORY_LENGTH:
         log = log.split(" ", 2)[2]
     return log
+
+
+def _shared_length(a: str, b: str) -> int:
+    """How many characters ``a`` and ``b`` begin with in common (by halving: each comparison
+    is one slice compared in C, not a character in Python)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def path_token(path: str) -> str:

@@ -94,6 +94,55 @@ def test_history_is_a_ring() -> None:
     assert figures.history[-1][0] == f"/{HISTORY_LENGTH + 19}/"
 
 
+def test_history_keeps_each_path_whole_however_the_log_shares_their_starts() -> None:
+    paths = [
+        "/catalog/book/12/",
+        "/catalog/book/13/",
+        "/catalog/book/13/",  # a reload
+        "/catalog/book/13/?page=2",  # the one before is where this one starts
+        "/catalog/",
+        "/",
+        "/about/",
+        "/catalog/book/12/",
+    ]
+    figures = Figures()
+    for n, path in enumerate(paths):
+        figures = finish(figures, PageView.of(path.split("?")[0], path, 1000 + 7 * n), 200)
+    assert figures.history == tuple((path, 1000 + 7 * n) for n, path in enumerate(paths))
+    assert len(figures.log) < len(" ".join(f"{7 * n} {p}" for n, p in enumerate(paths)))
+    assert figures.log.endswith(" 49 /catalog/book/12/")  # the newest entry is whole
+    assert Figures.load(json.loads(json.dumps(figures.dump()))).history == figures.history
+
+
+@given(
+    st.lists(
+        st.sampled_from(["/", "/a/", "/a/b/", "/a/b/?c", "/a/bc/", "/ab/", "/a", "/b/"]),
+        max_size=HISTORY_LENGTH + 30,
+    ),
+    st.integers(min_value=0, max_value=3),
+)
+def test_history_is_the_paths_viewed_after_any_drop_or_shrink(
+    paths: list[str], steps: int
+) -> None:
+    figures = visit(*[(path, 200) for path in paths])
+    shown = [p for p, _ in figures.history]
+    assert shown == paths[-HISTORY_LENGTH:]
+    shrunk = [p for p, _ in figures.shrunk(steps).history]
+    assert shrunk == shown[len(shown) - len(shrunk) :]
+
+
+def test_a_log_stored_with_whole_paths_is_extended_as_it_is() -> None:
+    """Format 2 kept every path whole (no head had a dot): such a log reads, and grows."""
+    stored = [2, 1000, 2, 2, 0, "", "0 /catalog/book/1/ 5 /catalog/book/2/", [], []]
+    figures = finish(Figures.load(stored), view("/catalog/book/3/", 1010), 200)
+    assert figures.history == (
+        ("/catalog/book/1/", 1000),
+        ("/catalog/book/2/", 1005),
+        ("/catalog/book/3/", 1010),
+    )
+    assert figures.log == "0 /catalog/book/1/ 5.14 2/ 10 /catalog/book/3/"
+
+
 def test_errors_are_a_ring() -> None:
     figures = visit(*[(f"/e{n}/", 404) for n in range(ERRORS_LENGTH + 3)])
     assert figures.errors == ERRORS_LENGTH + 3
