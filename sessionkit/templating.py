@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
@@ -48,10 +49,6 @@ FIELDS = frozenset(
 )
 
 
-_OPENED = frozenset({"_session", "_visit", "_figures"})
-"""What ``SessionView._open`` sets on first use."""
-
-
 class Flash(dict[str, Any]):
     """Flash values, also as attributes (``{{ session.flash.key }}`` in Jinja2 too)."""
 
@@ -67,26 +64,38 @@ class SessionView:
 
     object_type = "session"
 
-    _session: Any
-    _visit: Visit
-    _figures: Figures
-
     def __init__(self, request: HttpRequest) -> None:
         """Nothing is read until a field is: a template that never shows one costs nothing
         and leaves the session unaccessed (the context processor hands this object to every
         template, without the proxy a lazy object would put before each field)."""
         self._request = request
 
-    def _open(self) -> None:
-        self._session = session = self._request.session
+    @cached_property
+    def _session(self) -> Any:
+        return self._open()[0]
+
+    @cached_property
+    def _visit(self) -> Visit:
+        return self._open()[1]
+
+    @cached_property
+    def _figures(self) -> Figures:
+        return self._open()[2]
+
+    def _open(self) -> tuple[Any, Visit, Figures]:
+        """The session, the visit and the figures, read once, on the first field read."""
+        session = self._request.session
         # What the page shows now depends on the session: the response varies on its cookie.
         session.accessed = True
         visit = visit_of(self._request)
-        self._visit = visit if visit is not None else Visit(permitted=False, view=None)
-        if self._visit.view is None and self._visit.permitted:
-            self._figures = Figures.load(session.get(FIGURES_KEY))
+        if visit is None:
+            visit = Visit(permitted=False, view=None)
+        if visit.view is None and visit.permitted:
+            figures = Figures.load(session.get(FIGURES_KEY))
         else:
-            self._figures = self._visit.current
+            figures = visit.current
+        self.__dict__.update(_session=session, _visit=visit, _figures=figures)
+        return session, visit, figures
 
     # --- fields ---------------------------------------------------------------------------
 
@@ -190,9 +199,6 @@ class SessionView:
         return self._session[name]
 
     def __getattr__(self, name: str) -> Any:
-        if name in _OPENED:  # the first field read: the session is opened now
-            self._open()
-            return self.__dict__[name]
         if name.startswith("_"):
             raise AttributeError(name)
         try:
