@@ -31,7 +31,7 @@ import hmac
 import math
 import time
 import zlib
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sessionkit.conf import django_setting
 
@@ -67,8 +67,20 @@ class Signer(Protocol):
     def digest(self) -> bytes: ...
 
 
-_derived: dict[str, tuple[str | bytes, tuple[str | bytes, ...], tuple[Signer, ...]]] = {}
-"""purpose → (SECRET_KEY, SECRET_KEY_FALLBACKS, their signers), as last read."""
+class _Keys(NamedTuple):
+    secret: str | bytes
+    fallbacks: tuple[str | bytes, ...]
+    signers: tuple[Signer, ...]
+    verified: dict[bytes, bytes]
+    """Values these keys verified (see ``unsign``): their payloads, by their exact bytes."""
+
+
+_derived: dict[str, _Keys] = {}
+"""purpose → SECRET_KEY and SECRET_KEY_FALLBACKS as last read, with their signers."""
+REMEMBERED_LENGTH = 4096
+REMEMBERED_VALUES = 256
+"""The longest value ``unsign`` remembers, and how many it remembers at most (then it
+forgets them all and starts again): a megabyte at most, per purpose."""
 
 
 def _keyed(key: bytes) -> Signer:
@@ -80,21 +92,26 @@ def _keyed(key: bytes) -> Signer:
     return signer if inner is None else inner
 
 
-def _signers(purpose: str) -> tuple[Signer, ...]:
+def _keys(purpose: str) -> _Keys:
     """An HMAC-SHA256 already keyed with the signing key, then one per fallback's (a value
     signed before a key rotation). :func:`_mac` signs with a copy: cheaper than
     ``hmac.digest``, which sets the key up on every call.
 
     The settings are read on every call and compared by value (they may be replaced or
     changed in place: a secret dropped from the fallbacks must stop verifying at once, as it
-    does for Django's signing); the signers are made again only when they changed."""
+    does for Django's signing); the signers are made again, and what they verified
+    forgotten, only when they changed."""
     secret = django_setting("SECRET_KEY")
     fallbacks = tuple(django_setting("SECRET_KEY_FALLBACKS"))
     known = _derived.get(purpose)
-    if known is None or known[0] != secret or known[1] != fallbacks:
+    if known is None or known.secret != secret or known.fallbacks != fallbacks:
         signers = tuple(_keyed(_derived_key(purpose, each)) for each in (secret, *fallbacks))
-        known = _derived[purpose] = (secret, fallbacks, signers)
-    return known[2]
+        known = _derived[purpose] = _Keys(secret, fallbacks, signers, {})
+    return known
+
+
+def _signers(purpose: str) -> tuple[Signer, ...]:
+    return _keys(purpose).signers
 
 
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -142,13 +159,25 @@ def sign(payload: bytes, purpose: str, *, timestamped: bool = False) -> str:
 
 def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) -> bytes:
     """The payload ``sign`` was given; ``BadValue`` for anything else (tampered, signed under
-    another purpose or secret, older than ``max_age`` seconds, or not this codec's at all)."""
+    another purpose or secret, older than ``max_age`` seconds, or not this codec's at all).
+
+    A value without ``max_age`` (what a store holds, never what a client sends: the marker
+    cookie has an age) is remembered once verified, by its exact bytes, with the keys that
+    verified it: a session read again unchanged — every request of a site whose pages only
+    read their sessions — is not verified and decoded again (30k instructions of a small
+    session's load). Nothing is remembered that did not verify, a changed byte is another
+    value, and a change of ``SECRET_KEY`` or its fallbacks forgets them all."""
     try:
         raw = value.encode("ascii") if isinstance(value, str) else value
+        keys = _keys(purpose)
+        if max_age is None:
+            remembered = keys.verified.get(raw)
+            if remembered is not None:
+                return remembered
         message, _, mac = raw.rpartition(b":")
         if not message.startswith(b"~") or len(message) < 2:
             raise BadValue("not a signed value")
-        signers = _signers(purpose)
+        signers = keys.signers
         if not _verifies(mac, signers[0], message) and not any(
             _verifies(mac, signer, message) for signer in signers[1:]
         ):
@@ -163,10 +192,14 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
                 raise BadValue("expired")
         payload = _b64decode(body)
         if form == b"z":
-            return zlib.decompress(payload)
-        if form == b"j":
-            return payload
-        raise BadValue(f"unknown form {form!r}")
+            payload = zlib.decompress(payload)
+        elif form != b"j":
+            raise BadValue(f"unknown form {form!r}")
+        if max_age is None and len(raw) <= REMEMBERED_LENGTH:
+            if len(keys.verified) >= REMEMBERED_VALUES:
+                keys.verified.clear()
+            keys.verified[raw] = payload
+        return payload
     except (UnicodeError, binascii.Error, zlib.error, ValueError) as exc:
         if isinstance(exc, BadValue):
             raise

@@ -208,3 +208,44 @@ def test_the_openssl_signer_and_the_python_wrapper_give_the_same_mac(
         expected = base64.urlsafe_b64encode(hmac.digest(key, message, hashlib.sha256))
         assert codec._mac(with_openssl, message) == expected.rstrip(b"=")
         assert codec._mac(without_openssl, message) == expected.rstrip(b"=")
+
+
+def test_a_value_read_again_unchanged_is_not_verified_again(monkeypatch: Any) -> None:
+    """What a store holds is remembered once verified, by its exact bytes: read again, it is
+    not verified again. A value differing in one byte is another value, verified (and
+    refused); a value with a max_age (the marker cookie) is verified every time."""
+    checked: list[bytes] = []
+    verifies = codec._verifies
+    monkeypatch.setattr(
+        codec, "_verifies", lambda mac, s, m: checked.append(m) or verifies(mac, s, m)
+    )
+    value = codec.sign(b"x" * 500, PURPOSE)
+    assert codec.unsign(value, PURPOSE) == b"x" * 500
+    assert codec.unsign(value, PURPOSE) == b"x" * 500
+    assert codec.unsign(value.encode(), PURPOSE) == b"x" * 500  # as a store may return it
+    assert len(checked) == 1
+    changed = value[:-1] + ("A" if value[-1] != "A" else "B")
+    for _ in range(2):
+        with pytest.raises(codec.BadValue):
+            codec.unsign(changed, PURPOSE)
+    assert len(checked) == 3
+    stamped = codec.sign(b"marker", PURPOSE, timestamped=True)
+    for _ in range(2):
+        codec.unsign(stamped, PURPOSE, max_age=60)
+    assert len(checked) == 5
+    with pytest.raises(codec.BadValue):
+        codec.unsign(value, "another.purpose")
+
+
+def test_what_is_remembered_is_bounded_and_forgotten_with_the_keys(settings: Any) -> None:
+    values = [codec.sign(b"%d" % n, PURPOSE) for n in range(codec.REMEMBERED_VALUES + 10)]
+    for value in values:
+        codec.unsign(value, PURPOSE)
+    assert 0 < len(codec._keys(PURPOSE).verified) <= codec.REMEMBERED_VALUES
+    large = codec.sign(os.urandom(codec.REMEMBERED_LENGTH), PURPOSE)
+    codec.unsign(large, PURPOSE)
+    assert large.encode() not in codec._keys(PURPOSE).verified
+    settings.SECRET_KEY = "another-secret-" + "z" * 40
+    assert codec._keys(PURPOSE).verified == {}
+    with pytest.raises(codec.BadValue):
+        codec.unsign(values[-1], PURPOSE)
