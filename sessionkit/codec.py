@@ -170,7 +170,8 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
     try:
         raw = value.encode("ascii") if isinstance(value, str) else value
         keys = _keys(purpose)
-        if max_age is None:
+        remembers = max_age is None and len(raw) <= REMEMBERED_LENGTH
+        if remembers:
             remembered = keys.verified.get(raw)
             if remembered is not None:
                 return remembered
@@ -195,7 +196,7 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
             payload = zlib.decompress(payload)
         elif form != b"j":
             raise BadValue(f"unknown form {form!r}")
-        if max_age is None and len(raw) <= REMEMBERED_LENGTH:
+        if remembers:
             if len(keys.verified) >= REMEMBERED_VALUES:
                 keys.verified.clear()
             keys.verified[raw] = payload
