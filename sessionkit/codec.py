@@ -78,9 +78,11 @@ class _Keys(NamedTuple):
 _derived: dict[str, _Keys] = {}
 """purpose → SECRET_KEY and SECRET_KEY_FALLBACKS as last read, with their signers."""
 REMEMBERED_LENGTH = 4096
+REMEMBERED_PAYLOAD = 8192
 REMEMBERED_VALUES = 256
-"""The longest value ``unsign`` remembers, and how many it remembers at most (then it
-forgets them all and starts again): a megabyte at most, per purpose."""
+"""The longest value ``unsign`` remembers, the longest payload (decompressed: a short value
+may hold a long one), and how many it remembers at most (then it forgets them all and starts
+again): 3 MB at most, per purpose."""
 
 
 def _keyed(key: bytes) -> Signer:
@@ -168,7 +170,7 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
     session's load). Nothing is remembered that did not verify, a changed byte is another
     value, and a change of ``SECRET_KEY`` or its fallbacks forgets them all."""
     try:
-        raw = value.encode("ascii") if isinstance(value, str) else value
+        raw = value.encode("ascii") if isinstance(value, str) else bytes(value)
         keys = _keys(purpose)
         remembers = max_age is None and len(raw) <= REMEMBERED_LENGTH
         if remembers:
@@ -196,7 +198,7 @@ def unsign(value: str | bytes, purpose: str, *, max_age: float | None = None) ->
             payload = zlib.decompress(payload)
         elif form != b"j":
             raise BadValue(f"unknown form {form!r}")
-        if remembers:
+        if remembers and len(payload) <= REMEMBERED_PAYLOAD:
             if len(keys.verified) >= REMEMBERED_VALUES:
                 keys.verified.clear()
             keys.verified[raw] = payload

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from sessionkit.client import client_ip, user_agent
 from sessionkit.conf import conf
+from sessionkit.consent import TransientSession
 from sessionkit.inventory_note import USER_KEY
 from sessionkit.keys import PublicId, as_stored_key, public_id
 from sessionkit.timestamps import from_timestamp, to_timestamp
@@ -83,8 +84,12 @@ class SessionView:
         return self._open()[2]
 
     def _open(self) -> tuple[Any, Visit, Figures]:
-        """The session, the visit and the figures, read once, on the first field read."""
-        session = self._request.session
+        """The session, the visit and the figures, read once, on the first field read. A
+        request the session middleware never saw (a page rendered by a middleware above it, a
+        request built by hand) shows an empty session."""
+        session = getattr(self._request, "session", None)
+        if session is None:
+            session = TransientSession()
         # What the page shows now depends on the session: the response varies on its cookie.
         session.accessed = True
         visit = visit_of(self._request)
@@ -199,7 +204,7 @@ class SessionView:
         return self._session[name]
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_") or name in FIELDS:  # (a field that failed: not a property)
             raise AttributeError(name)
         try:
             return self[name]

@@ -249,3 +249,13 @@ def test_what_is_remembered_is_bounded_and_forgotten_with_the_keys(settings: Any
     assert codec._keys(PURPOSE).verified == {}
     with pytest.raises(codec.BadValue):
         codec.unsign(values[-1], PURPOSE)
+
+
+def test_a_short_value_holding_a_long_payload_is_not_remembered() -> None:
+    """The bound is on what is kept: a value short enough whose payload, decompressed, is
+    long is verified every time instead."""
+    payload = b"a" * (codec.REMEMBERED_PAYLOAD * 20)
+    value = codec.sign(payload, PURPOSE)
+    assert len(value) <= codec.REMEMBERED_LENGTH
+    assert codec.unsign(bytearray(value.encode()), PURPOSE) == payload
+    assert value.encode() not in codec._keys(PURPOSE).verified

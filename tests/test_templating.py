@@ -86,3 +86,32 @@ def test_without_the_middleware(rf: RequestFactory) -> None:
     assert view.is_valid is False
     assert view.first_page is True
     assert view.num_requests == 0
+
+
+def test_a_request_the_session_middleware_never_saw_shows_an_empty_session(
+    rf: RequestFactory,
+) -> None:
+    """A page rendered above the session middleware (a maintenance page, a 404 raised
+    earlier) or for a request built by hand: an empty session, not an error."""
+    from django.template import engines
+
+    template = engines["django"].from_string(
+        "{{ session.num_requests }}|{{ session.first_page }}|{{ session.id }}|"
+        "{{ session.tracker }}"
+    )
+    assert template.render({}, rf.get("/")) == "0|True|None|[]"
+
+
+def test_a_field_that_fails_raises_its_error_once(rf: RequestFactory) -> None:
+    """A field whose reading fails raises AttributeError, not a recursion through the
+    custom-property lookup."""
+    from sessionkit.consent import TransientSession
+
+    class Broken(TransientSession):
+        def get_expiry_date(self, **kwargs: Any) -> Any:
+            raise AttributeError("no expiry here")
+
+    request = rf.get("/")
+    request.session = Broken()
+    with pytest.raises(AttributeError):
+        SessionView(request).end_date  # noqa: B018
