@@ -402,6 +402,14 @@ class SessionStore(SessionBase):
             self._session_cache = data
         return data
 
+    async def _aget_session(self, no_load: bool = False) -> dict[str, Any]:
+        self.accessed = True
+        data: dict[str, Any] | None = self.__dict__.get("_session_cache")
+        if data is None:
+            data = {} if self.session_key is None or no_load else await self.aload()
+            self._session_cache = data
+        return data
+
     _session = property(_get_session)
 
     def get_session_cookie_age(self) -> int:
@@ -631,7 +639,7 @@ class SessionStore(SessionBase):
             except CreateError:  # the issued key was taken meanwhile: take another
                 await self.acreate()
             return None
-        session = await self._aget_session(no_load=must_create)  # type: ignore[attr-defined]
+        session = await self._aget_session(no_load=must_create)
         return await self._arun(self._saving(key, self._record_for(session), must_create))
 
     def _saving(self, key: StoredKey, record: Record, must_create: bool) -> Steps[None]:
