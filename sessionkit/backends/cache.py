@@ -178,8 +178,9 @@ class RedisAccess(CacheAccess):
         value, timeout = redis_records.dumps(record), cache_timeout(record)
         if expected_version is None:
             return bool(client.set(backend_key, value, ex=timeout, xx=True))
-        cas = redis_records.CAS
-        return bool(_run_script(client, cas, backend_key, expected_version, value, timeout) == 1)
+        args = (expected_version, value, timeout)
+        cas, sha = redis_records.CAS, redis_records.CAS_SHA
+        return bool(redis_records.run_script(client, cas, sha, backend_key, *args) == 1)
 
     def entry(self, key: str) -> Record | Ended | None:
         backend_key, client = self._client(key, write=False)
@@ -192,15 +193,9 @@ class RedisAccess(CacheAccess):
 
     def put(self, key: str, record: Record, timeout: int) -> None:
         backend_key, client = self._client(key, write=True)
-        value = redis_records.dumps(record)
-        _run_script(
-            client,
-            redis_records.PUT,
-            backend_key,
-            record.version,
-            value,
-            timeout,
-            redis_records.ENDED,
+        args = (record.version, redis_records.dumps(record), timeout, redis_records.ENDED)
+        redis_records.run_script(
+            client, redis_records.PUT, redis_records.PUT_SHA, backend_key, *args
         )
 
     def delete(self, key: str) -> bool:
@@ -260,25 +255,6 @@ def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
     if len(django._servers) == 1:  # (with replicas, each read picks one: found again each time)
         django.__dict__[_KNOWN_CLIENT] = client
     return client
-
-
-_SHAS = {script: redis_records.sha1(script) for script in (redis_records.CAS, redis_records.PUT)}
-
-
-def _run_script(client: Any, script: str, key: Any, *args: Any) -> Any:
-    """``EVALSHA`` of ``script`` on ``key``, loading the script first where the server does not
-    know it (a restart, a new server). redis-py's ``Script`` object does the same inside more
-    Python on every call (10 µs of a save)."""
-    sha = _SHAS[script]
-    try:
-        return client.execute_command("EVALSHA", sha, 1, key, *args)
-    except Exception as exc:
-        from redis.exceptions import NoScriptError  # (redis is there: this is its client)
-
-        if not isinstance(exc, NoScriptError):
-            raise
-        client.script_load(script)
-        return client.execute_command("EVALSHA", sha, 1, key, *args)
 
 
 class MemcachedAccess(CacheAccess):

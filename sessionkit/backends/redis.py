@@ -290,9 +290,6 @@ def _confirmed(config: Config, result: Any, confirmed: Any) -> Any:
     return result
 
 
-_CAS_SHA = redis_records.sha1(redis_records.CAS)
-
-
 def _write_command(
     name: str, record: Record, create: bool, expected_version: int | None
 ) -> tuple[Any, ...]:
@@ -301,7 +298,7 @@ def _write_command(
         return ("SET", name, value, "EX", ttl, "NX")
     if expected_version is None:
         return ("SET", name, value, "EX", ttl, "XX")
-    return ("EVALSHA", _CAS_SHA, 1, name, expected_version, value, ttl)
+    return ("EVALSHA", redis_records.CAS_SHA, 1, name, expected_version, value, ttl)
 
 
 def _won(result: Any) -> bool:
@@ -400,15 +397,7 @@ class RedisAccess(CacheAccess):
     def put(self, key: str, record: Record, timeout: int) -> None:
         client, name = self._redis.sync(), self._name(key)
         args = (record.version, redis_records.dumps(record), timeout, redis_records.ENDED)
-        command = ("EVALSHA", _PUT_SHA, 1, name, *args)
-        try:
-            client.execute_command(*command)
-        except NoScriptError:
-            client.script_load(redis_records.PUT)
-            client.execute_command(*command)
+        redis_records.run_script(client, redis_records.PUT, redis_records.PUT_SHA, name, *args)
 
     def end(self, key: str, timeout: int) -> None:
         self._redis.sync().set(self._name(key), redis_records.ENDED, ex=timeout)
-
-
-_PUT_SHA = redis_records.sha1(redis_records.PUT)

@@ -57,3 +57,22 @@ def loads(value: Any) -> Record | None:
 def sha1(script: str) -> str:
     """The SHA1 ``EVALSHA`` knows ``script`` by."""
     return hashlib.sha1(script.encode()).hexdigest()  # noqa: S324 (Redis's choice, not ours)
+
+
+CAS_SHA = sha1(CAS)
+PUT_SHA = sha1(PUT)
+
+
+def run_script(client: Any, script: str, sha: str, key: Any, *args: Any) -> Any:
+    """``EVALSHA`` of ``script`` (known to Redis as ``sha``) on ``key``, loading the script
+    first where the server does not know it (a restart, a new server or cluster node): one
+    command, where redis-py's ``Script`` object wraps the same in more Python on every call."""
+    try:
+        return client.execute_command("EVALSHA", sha, 1, key, *args)
+    except Exception as exc:
+        from redis.exceptions import NoScriptError  # (redis is there: this is its client)
+
+        if not isinstance(exc, NoScriptError):
+            raise
+        client.script_load(script)
+        return client.execute_command("EVALSHA", sha, 1, key, *args)
