@@ -19,11 +19,10 @@ from django.http import HttpRequest, HttpResponseBase
 from sessionkit import codec, cookies
 from sessionkit.conf import conf
 from sessionkit.keys import CookieKey, cookie_key
+from sessionkit.serialization import compact_json
 from sessionkit.tracking import Figures
 
 SALT = "sessionkit.pending"
-_JSON = json.JSONEncoder(separators=(",", ":"))
-"""(``json.dumps`` with ``separators`` builds a new encoder on every call.)"""
 
 
 class Pending(NamedTuple):
@@ -33,7 +32,7 @@ class Pending(NamedTuple):
 
 
 def dumps(key: CookieKey, figures: Figures) -> str:
-    payload = _JSON.encode([key, figures.dump()]).encode()
+    payload = compact_json([key, figures.dump()]).encode()
     return codec.sign(payload, SALT, timestamped=True)
 
 

@@ -55,6 +55,28 @@ def test_an_unserialisable_value_raises_what_django_raises() -> None:
         serialization.dumps(JSONSerializer, {"when": object()})
 
 
+def test_a_value_that_contains_itself_raises_what_django_raises() -> None:
+    looped: dict[str, Any] = {"a": [1]}
+    looped["a"].append(looped)
+    with pytest.raises(ValueError) as djangos:
+        JSONSerializer().dumps(looped)
+    with pytest.raises(ValueError) as ours:
+        serialization.dumps(JSONSerializer, looped)
+    assert str(ours.value) == str(djangos.value) == "Circular reference detected"
+    # (and the next value is written as usual: nothing of the failed one is remembered)
+    assert serialization.dumps(JSONSerializer, {"a": [1]}) == b'{"a":[1]}'
+
+
+def test_a_value_too_deep_raises_what_django_raises() -> None:
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        JSONSerializer().dumps(deep)
+    with pytest.raises(RecursionError):
+        serialization.dumps(JSONSerializer, deep)
+
+
 class CountingSerializer:
     """A serializer as SESSION_SERIALIZER names one: a class, instantiated per call."""
 
