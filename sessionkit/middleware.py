@@ -3,19 +3,25 @@
 A subclass of Django's ``SessionMiddleware``, so that ``django.contrib.auth``, ``messages`` and
 the admin's system check (admin.E410) accept it unchanged. This class only does the I/O — one
 load, the view, at most one save, and the inventory write a sign-in needs — and carries out
-what sessionkit.plan decides; its sync and async paths differ only in what they await::
+what sessionkit.plan decides::
 
     request ─► opening ─► one load ─► beginning ─► view ─► conclusion ─► one save ─► cookies
+
+Each side of the view is written once, as a generator that yields its I/O (``Io``) and is sent
+the answer, or thrown the error, back (as the engines' loads and saves are): ``_run`` carries
+it out blocking, ``_arun`` awaiting, so the sync and async paths differ only in what they
+await.
 
 It imports no models (the inventory's are imported only when a row must be written).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
-from collections.abc import Awaitable
-from typing import Any, cast
+from collections.abc import Awaitable, Generator
+from typing import Any, TypeVar, cast
 
 from asgiref.sync import sync_to_async
 from django.apps import apps
@@ -61,6 +67,28 @@ from sessionkit.tracking import Figures, finish
 from sessionkit.visit import FIGURES_KEY, FLASH_KEY, Visit, attach
 
 logger = logging.getLogger("sessionkit.middleware")
+T = TypeVar("T")
+
+
+class Io(enum.Enum):
+    """The middleware's I/O: what its steps (``_before_view``, ``_after_view``) yield."""
+
+    LOAD = enum.auto()
+    """The one load of the session."""
+    SAVE = enum.auto()
+    """The one save (``SessionTooLarge`` is thrown back: the steps shrink the figures)."""
+    SYNC = enum.auto()
+    """Write the session's inventory row (``Sync``): the row written, and whether the
+    session ended (its user signed out everywhere)."""
+    FORGET = enum.auto()
+    """Remove an inventory row (``StoredKey``) that must not outlive this request."""
+
+
+Step = tuple[Any, ...]
+"""An ``Io`` and its argument, if any."""
+Steps = Generator[Step, Any, T]
+_LOAD: Step = (Io.LOAD,)
+_SAVE: Step = (Io.SAVE,)
 
 
 def _store_errors() -> tuple[type[BaseException], ...]:
@@ -122,69 +150,44 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:  # set by Django's MiddlewareMixin from the next handler
             return self.__acall__(request)
-        visit, written = self._before_view(request)
+        visit, written = self._run(request, self._before_view(request))
         response: Any = self.get_response(request)  # (sync here: async_mode is False)
         if untouched(visit, request.session, request.COOKIES, response):
             return response
-        return self._after_view(request, response, visit, written)
+        return self._run(request, self._after_view(request, response, visit, written))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        if not self.async_store:
+        if self.async_store:
+            visit, written = await self._arun(request, self._before_view(request))
+        else:
             # An engine whose I/O runs in a thread anyway: the whole of each side of the view
             # in one hop (as Django's own middleware does), not one hop per store call.
-            visit, written = await sync_to_async(self._before_view)(request)
-            response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
-            if untouched(visit, request.session, request.COOKIES, response):
-                return response
-            return await sync_to_async(self._after_view)(request, response, visit, written)
-        visit = self._open(request)
-        written = None
-        if visit.tracked:  # (an excluded path: nothing is loaded or counted before the view)
-            if visit.permitted:
-                try:
-                    await request.session.aget(FIGURES_KEY)  # the one load
-                except STORE_ERRORS as exc:
-                    visit = self._store_down(request, visit, exc)
-            visit, sync = self._begin(request, visit)
-            if sync is not None:
-                outcome = await sync_to_async(_inventory().apply)(sync, request)
-                written, _ = await sync_to_async(self._synced)(request, sync, outcome)
-            request.session.accessed = False
+            visit, written = await sync_to_async(self._run)(request, self._before_view(request))
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         if untouched(visit, request.session, request.COOKIES, response):
             return response
-        accessed = request.session.accessed
-        decided = self._conclude(request, response, visit)
-        if (row := self._discarded_sign_in(request, response)) is not None:
-            await sync_to_async(_inventory().forget)(row)
-        if (sync := self._sync_due(request, visit, decided, response)) is not None:
-            outcome = await sync_to_async(_inventory().apply)(sync, request)
-            row, ended = await sync_to_async(self._synced)(request, sync, outcome)
-            written, decided = row or written, self._after_sync(decided, ended)
-        if decided.plan is Plan.SAVE:
-            try:
-                await self._asave(request.session, visit, decided)
-            except UpdateError:
-                await sync_to_async(self._forget_row)(written)
-                raise self._interrupted() from None
-            except STORE_ERRORS as exc:
-                decided = self._not_saved(request, exc)
-        return self._respond(request, response, visit, decided, accessed)
+        after = self._after_view(request, response, visit, written)
+        if self.async_store:
+            return await self._arun(request, after)
+        return await sync_to_async(self._run)(request, after)
 
-    def _before_view(self, request: HttpRequest) -> tuple[Visit, StoredKey | None]:
+    # --- the request's life, written once as steps: the I/O is carried out by _run (sync) or
+    # --- _arun (async), which differ only in what they await
+
+    def _before_view(self, request: HttpRequest) -> Steps[tuple[Visit, StoredKey | None]]:
         """Everything before the view: open, the one load, begin, the inventory check."""
         visit = self._open(request)
         if visit.view is None:  # an excluded path: nothing is loaded or counted before the view
             return visit, None
         if visit.permitted:
             try:
-                request.session.get(FIGURES_KEY)  # the one load
+                yield _LOAD  # the one load
             except STORE_ERRORS as exc:
                 visit = self._store_down(request, visit, exc)
         visit, sync = self._begin(request, visit)
         written = None
         if sync is not None:  # before the view: a session signed out everywhere ends here
-            written, _ = self._synced(request, sync, _inventory().apply(sync, request))
+            written, _ = yield (Io.SYNC, sync)
         request.session.accessed = False  # the middleware's own reads are not the app's
         return visit, written
 
@@ -194,24 +197,81 @@ class SessionMiddleware(DjangoSessionMiddleware):
         response: HttpResponseBase,
         visit: Visit,
         written: StoredKey | None,
-    ) -> HttpResponseBase:
+    ) -> Steps[HttpResponseBase]:
         """Everything after the view: conclude, the inventory write, the one save, cookies."""
         accessed = request.session.accessed
         decided = self._conclude(request, response, visit)
         if (row := self._discarded_sign_in(request, response)) is not None:
-            _inventory().forget(row)
+            yield (Io.FORGET, row)
         if (sync := self._sync_due(request, visit, decided, response)) is not None:
-            row, ended = self._synced(request, sync, _inventory().apply(sync, request))
+            row, ended = yield (Io.SYNC, sync)
             written, decided = row or written, self._after_sync(decided, ended)
         if decided.plan is Plan.SAVE:
             try:
-                self._save(request.session, visit, decided)
+                shrink = 0
+                while True:
+                    try:
+                        yield _SAVE  # the one save
+                        break
+                    except SessionTooLarge:
+                        smaller = self._shrink(request.session, visit, decided, shrink)
+                        if smaller is None:
+                            raise
+                        shrink = smaller
             except UpdateError:
-                self._forget_row(written)
+                if written is not None:
+                    yield (Io.FORGET, written)
                 raise self._interrupted() from None
             except STORE_ERRORS as exc:
                 decided = self._not_saved(request, exc)
         return self._respond(request, response, visit, decided, accessed)
+
+    def _run(self, request: HttpRequest, steps: Steps[T]) -> T:
+        """Carry out ``steps`` with blocking I/O; what the I/O raised is raised in ``steps``."""
+        answer: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.send(answer) if error is None else steps.throw(error)
+            except StopIteration as done:
+                return cast(T, done.value)
+            try:
+                answer, error = self._carry_out(request, step), None
+            except Exception as exc:
+                answer, error = None, exc
+
+    async def _arun(self, request: HttpRequest, steps: Steps[T]) -> T:
+        """Carry out ``steps`` with the engine's async I/O (the inventory's in a thread)."""
+        answer: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.send(answer) if error is None else steps.throw(error)
+            except StopIteration as done:
+                return cast(T, done.value)
+            try:
+                answer, error = await self._acarry_out(request, step), None
+            except Exception as exc:
+                answer, error = None, exc
+
+    def _carry_out(self, request: HttpRequest, step: Step) -> Any:
+        # (identity with the argument-less steps first: an enum member costs a lookup)
+        if step is _LOAD:
+            return request.session.get(FIGURES_KEY)
+        if step is _SAVE:
+            return request.session.save()
+        if step[0] is Io.SYNC:
+            return self._sync(request, step[1])
+        return _inventory().forget(step[1])
+
+    async def _acarry_out(self, request: HttpRequest, step: Step) -> Any:
+        if step is _LOAD:
+            return await request.session.aget(FIGURES_KEY)
+        if step is _SAVE:
+            return await request.session.asave()
+        if step[0] is Io.SYNC:
+            return await sync_to_async(self._sync)(request, step[1])
+        return await sync_to_async(_inventory().forget)(step[1])
 
     # --- the steps: only the load, the inventory write and the save above do I/O -----------
 
@@ -338,6 +398,12 @@ class SessionMiddleware(DjangoSessionMiddleware):
             return FORGET
         return decided if decided.plan is Plan.SAVE else SAVE
 
+    def _sync(
+        self, request: HttpRequest, sync: inventory_note.Sync
+    ) -> tuple[StoredKey | None, bool]:
+        """Write the session's inventory row; see :meth:`_synced`."""
+        return self._synced(request, sync, _inventory().apply(sync, request))
+
     def _synced(
         self, request: HttpRequest, sync: inventory_note.Sync, outcome: inventory_note.Outcome
     ) -> tuple[StoredKey | None, bool]:
@@ -351,42 +417,19 @@ class SessionMiddleware(DjangoSessionMiddleware):
         inventory_note.record(session, sync, outcome)
         return (sync.store_key if outcome is inventory_note.Outcome.WRITTEN else None), False
 
-    def _forget_row(self, written: StoredKey | None) -> None:
-        """The session was ended while this request ran: a row this request wrote must not
-        outlive it (a ghost on the sessions page)."""
-        if written is not None:
-            _inventory().forget(written)
-
     # --- saving -------------------------------------------------------------------------------
 
-    def _save(self, session: Any, visit: Visit, decided: Conclusion) -> None:
-        shrink = 0
-        while True:
-            try:
-                return cast(None, session.save())
-            except SessionTooLarge:
-                if (shrink := self._shrink(session, visit, decided, shrink)) == 0:
-                    raise
-
-    async def _asave(self, session: Any, visit: Visit, decided: Conclusion) -> None:
-        shrink = 0
-        while True:
-            try:
-                return cast(None, await session.asave())
-            except SessionTooLarge:
-                if (shrink := self._shrink(session, visit, decided, shrink)) == 0:
-                    raise
-
-    def _shrink(self, session: Any, visit: Visit, decided: Conclusion, shrink: int) -> int:
+    def _shrink(self, session: Any, visit: Visit, decided: Conclusion, shrink: int) -> int | None:
         """Make the tracking figures smaller (oldest history first) when the session is too
-        large to save; re-raise when they cannot shrink further (then the view's data is)."""
+        large to save: how much they were shrunk now, or None when they cannot shrink further
+        (then the view's data is too large)."""
         figures = decided.figures
         if (
             figures is None
             or visit.view is None
             or figures.shrunk(shrink + 1) == (figures.shrunk(shrink))
         ):
-            raise
+            return None
         logger.warning(
             "The session of %s is over SESSIONKIT_MAX_SIZE; dropping its oldest tracking "
             "history to save it.",
