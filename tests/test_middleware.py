@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import string
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,52 @@ def test_untracked_requests_send_what_djangos_middleware_sends(
     assert seen["sessionkit"][1] == (
         ([(COOKIE, False)], "Cookie") if every_request else ([], None)
     )
+
+
+def _requests(client: Any, requests: list[tuple[str, dict[str, str]]]) -> list[tuple[int, Any]]:
+    """The status and the JSON (or None) of each request, made in turn by a Client or an
+    AsyncClient."""
+    answers = []
+    for path, params in requests:
+        response = client.get(path, params)
+        if not hasattr(response, "status_code"):  # an AsyncClient's coroutine
+            response = async_to_sync(_awaited)(response)
+        is_json = response.get("Content-Type") == "application/json"
+        answers.append((response.status_code, response.json() if is_json else None))
+    return answers
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient], ids=["wsgi", "asgi"])
+def test_a_session_ended_during_a_request_stays_ended(
+    engine: Any, client_class: type[Client | AsyncClient]
+) -> None:
+    """A view changes a session that was ended meanwhile: Django's answer (400, the session
+    interrupted), whatever the engine and whether the request is served over WSGI or ASGI
+    (the redis engine's I/O is awaited there), and the session does not come back."""
+    client = client_class(raise_request_exception=False)
+    (_, before), (ended, _), (_, after) = _requests(
+        client, [("/set/", {"a": "1"}), ("/ended-meanwhile/", {}), ("/", {})]
+    )
+    assert before["data"] == {"a": "1"}
+    assert ended == 400
+    assert after["data"] == {}
+    assert after["key"] != before["key"]
+
+
+@pytest.mark.parametrize("client_class", [Client, AsyncClient], ids=["wsgi", "asgi"])
+def test_tracking_too_large_to_save_drops_history_not_the_session(
+    engine: Any, client_class: type[Client | AsyncClient], settings: Any
+) -> None:
+    """Over ``SESSIONKIT_MAX_SIZE`` because of its history: the oldest history is dropped and
+    the session saved, on every engine, over WSGI and over ASGI alike."""
+    settings.SESSIONKIT_MAX_SIZE = 3 * 1024
+    rng = random.Random(7)
+    pages = [(f"/page/{''.join(rng.choices(string.ascii_letters, k=70))}", {}) for _ in range(60)]
+    answers = _requests(
+        client_class(), [("/set/", {"shelf": "Emma"}), *pages, ("/page/", {}), ("/", {})]
+    )
+    assert {status for status, _ in answers} == {200}
+    figures, shown = answers[-2][1], answers[-1][1]
+    assert figures["num_requests"] == 62
+    assert 0 < len(figures["history"]) < 61  # (all 61 pages would not fit)
+    assert shown["data"] == {"shelf": "Emma"}

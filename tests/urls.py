@@ -19,6 +19,7 @@ urlpatterns = [
     path("logout/", views.logout),
     path("race/<str:name>/", views.race),
     path("hold/", views.hold),
+    path("ended-meanwhile/", views.ended_meanwhile),
     path("sign-in/", views.sign_in),
     path("whoami/", views.whoami),
     path("media/whoami/", views.whoami),  # untracked by default (MEDIA_URL), as a private file

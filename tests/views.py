@@ -134,6 +134,15 @@ def hold(request: HttpRequest) -> HttpResponse:
     return HttpResponse("held")
 
 
+def ended_meanwhile(request: HttpRequest) -> HttpResponse:
+    """The session is ended while this request runs (a logout in another tab), and then the
+    view changes it: its save must not bring the session back."""
+    request.session.get("loaded")  # make sure the session is loaded
+    type(request.session)(request.session.session_key).delete()
+    request.session["after"] = "the end"
+    return HttpResponse("changed")
+
+
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Django's login(), which rotates the session key (cycle_key)."""
     from django.contrib.auth import get_user_model, login
