@@ -150,19 +150,24 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:  # set by Django's MiddlewareMixin from the next handler
             return self.__acall__(request)
-        visit, written = self._run(request, self._before_view(request))
+        visit, written = self._open(request), None
+        if visit.view is not None:  # (an excluded path: nothing is loaded or counted before)
+            visit, written = self._run(request, self._before_view(request, visit))
         response: Any = self.get_response(request)  # (sync here: async_mode is False)
         if untouched(visit, request.session, request.COOKIES, response):
             return response
         return self._run(request, self._after_view(request, response, visit, written))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        if self.async_store:
-            visit, written = await self._arun(request, self._before_view(request))
-        else:
-            # An engine whose I/O runs in a thread anyway: the whole of each side of the view
-            # in one hop (as Django's own middleware does), not one hop per store call.
-            visit, written = await sync_to_async(self._run)(request, self._before_view(request))
+        visit, written = self._open(request), None
+        if visit.view is not None:
+            before = self._before_view(request, visit)
+            if self.async_store:
+                visit, written = await self._arun(request, before)
+            else:
+                # An engine whose I/O runs in a thread anyway: the whole of each side of the
+                # view in one hop (as Django's own middleware does), not one per store call.
+                visit, written = await sync_to_async(self._run)(request, before)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         if untouched(visit, request.session, request.COOKIES, response):
             return response
@@ -174,11 +179,11 @@ class SessionMiddleware(DjangoSessionMiddleware):
     # --- the request's life, written once as steps: the I/O is carried out by _run (sync) or
     # --- _arun (async), which differ only in what they await
 
-    def _before_view(self, request: HttpRequest) -> Steps[tuple[Visit, StoredKey | None]]:
-        """Everything before the view: open, the one load, begin, the inventory check."""
-        visit = self._open(request)
-        if visit.view is None:  # an excluded path: nothing is loaded or counted before the view
-            return visit, None
+    def _before_view(
+        self, request: HttpRequest, visit: Visit
+    ) -> Steps[tuple[Visit, StoredKey | None]]:
+        """Everything before a tracked view (``_open`` has put the session on the request):
+        the one load, begin, the inventory check."""
         if visit.permitted:
             try:
                 yield _LOAD  # the one load
@@ -276,7 +281,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
     # --- the steps: only the load, the inventory write and the save above do I/O -----------
 
     def _open(self, request: HttpRequest) -> Visit:
-        """Put a session on the request (nothing loaded yet) and decide what to track."""
+        """Put a session on the request (nothing loaded yet) and decide what to track. No I/O:
+        under ASGI it runs on the event loop, and an excluded path (static files, health
+        checks) whose view leaves the session alone never goes to a thread."""
         visit = opening(request, time.time())
         if visit.permitted:
             session: Any = self.SessionStore(

@@ -229,3 +229,28 @@ def test_tracking_too_large_to_save_drops_history_not_the_session(
     assert figures["num_requests"] == 62
     assert 0 < len(figures["history"]) < 61  # (all 61 pages would not fit)
     assert shown["data"] == {"shelf": "Emma"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_asgi_an_untouched_excluded_path_never_goes_to_a_thread(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An excluded path (static files, health checks) whose view leaves the session alone costs
+    the middleware no thread hop under ASGI, even on an engine whose I/O runs in threads (a hop
+    costs more than the rest of the request); a tracked one makes one hop on each side."""
+    from sessionkit import middleware
+
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/plain/"]
+    hops: list[str] = []
+    real = middleware.sync_to_async
+
+    def counted(function: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(function, "__name__", repr(function)))
+        return real(function, **kwargs)
+
+    monkeypatch.setattr(middleware, "sync_to_async", counted)
+    client = AsyncClient()
+    answers = _requests(client, [("/set/", {"a": "1"}), ("/plain/", {}), ("/plain/", {})])
+    assert [status for status, _ in answers] == [200, 200, 200]
+    assert hops == ["_run", "_run"], "the tracked request: one hop before its view, one after"
