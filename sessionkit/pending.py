@@ -12,17 +12,25 @@ no session fixation.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.http import HttpRequest, HttpResponseBase
 
 from sessionkit import codec, cookies
 from sessionkit.conf import conf
 from sessionkit.keys import CookieKey, cookie_key
-from sessionkit.serialization import compact_json
 from sessionkit.tracking import Figures
 
 SALT = "sessionkit.pending"
+_JSON = json.JSONEncoder(separators=(",", ":"))
+_MAKE_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODE: Any = _MAKE_C_ENCODER and _MAKE_C_ENCODER(
+    None, _JSON.default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+)
+"""A marker's JSON, written by the C encoder built once: ``json.dumps`` builds one per call
+(1 µs of the marker's 2, on every new visitor's request). Built without the check for a value
+that contains itself: a marker holds only what sessionkit made (a key, numbers, strings and
+lists of them), never a site's values."""
 
 
 class Pending(NamedTuple):
@@ -32,7 +40,9 @@ class Pending(NamedTuple):
 
 
 def dumps(key: CookieKey, figures: Figures) -> str:
-    payload = compact_json([key, figures.dump()]).encode()
+    marker = [key, figures.dump()]
+    text = _JSON.encode(marker) if _C_ENCODE is None else "".join(_C_ENCODE(marker, 0))
+    payload = text.encode()
     return codec.sign(payload, SALT, timestamped=True)
 
 

@@ -91,3 +91,17 @@ def test_django_error_reports_redact_the_marker(rf: Any) -> None:
         safe[conf.SESSIONKIT_PENDING_COOKIE_NAME]
         == SafeExceptionReporterFilter.cleansed_substitute
     )
+
+
+def test_a_marker_holds_the_json_json_dumps_writes() -> None:
+    """The marker's JSON comes from a C encoder built once: the very text of ``json.dumps``,
+    whatever the paths viewed hold."""
+    import json
+
+    from sessionkit import codec
+
+    view = PageView.of("/étagère/ü?q=\u2028\"'<>", "/étagère/ü?q=\u2028\"'<>", 1_790_000_000)
+    figures = begin(Figures(), view)
+    key = CookieKey("k" * 32)
+    payload = codec.unsign(pending.dumps(key, figures), pending.SALT, max_age=60)
+    assert payload == json.dumps([key, figures.dump()], separators=(",", ":")).encode()
