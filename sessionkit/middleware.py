@@ -150,24 +150,28 @@ class SessionMiddleware(DjangoSessionMiddleware):
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:  # set by Django's MiddlewareMixin from the next handler
             return self.__acall__(request)
-        visit, written = self._open(request), None
-        if visit.view is not None:  # (an excluded path: nothing is loaded or counted before)
-            visit, written = self._run(request, self._before_view(request, visit))
+        visit, written = self._opened(request)
         response: Any = self.get_response(request)  # (sync here: async_mode is False)
         if untouched(visit, request.session, request.COOKIES, response):
             return response
         return self._run(request, self._after_view(request, response, visit, written))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        visit, written = self._open(request), None
-        if visit.view is not None:
-            before = self._before_view(request, visit)
-            if self.async_store:
-                visit, written = await self._arun(request, before)
-            else:
-                # An engine whose I/O runs in a thread anyway: the whole of each side of the
-                # view in one hop (as Django's own middleware does), not one per store call.
-                visit, written = await sync_to_async(self._run)(request, before)
+        if not self.adoptable:
+            # Django's own engines may do I/O as a store is built (its cache engine takes a
+            # cache, which Django builds anew in each request's context): in a thread, as
+            # Django's middleware does it.
+            visit, written = await sync_to_async(self._opened)(request)
+        else:
+            # sessionkit's stores do no I/O until they load: opened on the event loop, so that
+            # an excluded path whose view leaves the session alone never goes to a thread.
+            visit, written = self._open(request), None
+            if visit.view is not None:
+                before = self._before_view(request, visit)
+                if self.async_store:
+                    visit, written = await self._arun(request, before)
+                else:  # the engine's I/O runs in a thread anyway: all of it in one hop
+                    visit, written = await sync_to_async(self._run)(request, before)
         response = await cast(Awaitable[HttpResponseBase], self.get_response(request))
         if untouched(visit, request.session, request.COOKIES, response):
             return response
@@ -175,6 +179,13 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if self.async_store:
             return await self._arun(request, after)
         return await sync_to_async(self._run)(request, after)
+
+    def _opened(self, request: HttpRequest) -> tuple[Visit, StoredKey | None]:
+        """Open the session and carry out the steps before the view, blocking."""
+        visit = self._open(request)
+        if visit.view is None:  # an excluded path: nothing is loaded or counted before the view
+            return visit, None
+        return self._run(request, self._before_view(request, visit))
 
     # --- the request's life, written once as steps: the I/O is carried out by _run (sync) or
     # --- _arun (async), which differ only in what they await
@@ -265,25 +276,30 @@ class SessionMiddleware(DjangoSessionMiddleware):
             return request.session.get(FIGURES_KEY)
         if step is _SAVE:
             return request.session.save()
-        if step[0] is Io.SYNC:
-            return self._sync(request, step[1])
-        return _inventory().forget(step[1])
+        io, argument = step
+        if io is Io.SYNC:
+            return self._sync(request, argument)
+        if io is Io.FORGET:
+            return _inventory().forget(argument)
+        raise ValueError(f"not a step: {step!r}")
 
     async def _acarry_out(self, request: HttpRequest, step: Step) -> Any:
         if step is _LOAD:
             return await request.session.aget(FIGURES_KEY)
         if step is _SAVE:
             return await request.session.asave()
-        if step[0] is Io.SYNC:
-            return await sync_to_async(self._sync)(request, step[1])
-        return await sync_to_async(_inventory().forget)(step[1])
+        io, argument = step
+        if io is Io.SYNC:
+            return await sync_to_async(self._sync)(request, argument)
+        if io is Io.FORGET:
+            return await sync_to_async(_inventory().forget)(argument)
+        raise ValueError(f"not a step: {step!r}")
 
     # --- the steps: only the load, the inventory write and the save above do I/O -----------
 
     def _open(self, request: HttpRequest) -> Visit:
-        """Put a session on the request (nothing loaded yet) and decide what to track. No I/O:
-        under ASGI it runs on the event loop, and an excluded path (static files, health
-        checks) whose view leaves the session alone never goes to a thread."""
+        """Put a session on the request (nothing loaded yet) and decide what to track. No I/O
+        of its own: under ASGI it runs on the event loop for sessionkit's engines."""
         visit = opening(request, time.time())
         if visit.permitted:
             session: Any = self.SessionStore(

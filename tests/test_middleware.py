@@ -254,3 +254,31 @@ def test_over_asgi_an_untouched_excluded_path_never_goes_to_a_thread(
     answers = _requests(client, [("/set/", {"a": "1"}), ("/plain/", {}), ("/plain/", {})])
     assert [status for status, _ in answers] == [200, 200, 200]
     assert hops == ["_run", "_run"], "the tracked request: one hop before its view, one after"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("engine_name", ["cache", "cached_db"])
+def test_over_asgi_an_untouched_excluded_path_leaves_the_cache_alone(
+    settings: Any, tmp_path: Path, engine_name: str
+) -> None:
+    """The store is opened on the event loop, so it must do no I/O until it loads: a cache
+    that does I/O as Django builds it (a file-based cache makes its folder; Django builds
+    caches anew in each request's context) is taken at the first load, never for a request
+    whose view leaves the session alone."""
+    folder = tmp_path / "session-cache"
+    settings.CACHES = {
+        **settings.CACHES,
+        "files": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(folder),
+        },
+    }
+    settings.SESSION_ENGINE = f"sessionkit.backends.{engine_name}"
+    settings.SESSION_CACHE_ALIAS = "files"
+    settings.SESSIONKIT_CACHED_DB_CACHE = "django"
+    settings.SESSIONKIT_TRACK_EXCLUDE = [r"^/plain/"]
+    client = AsyncClient()
+    assert _requests(client, [("/plain/", {})]) == [(200, None)]
+    assert not folder.exists()
+    assert _requests(client, [("/set/", {"a": "1"})])[0][0] == 200
+    assert folder.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -311,10 +312,13 @@ def access_for(cache: BaseCache) -> CacheAccess:
 class SessionStore(BaseStore):
     """Cache-backed sessions (``SESSION_ENGINE = "sessionkit.backends.cache"``)."""
 
-    def __init__(self, session_key: str | None = None) -> None:
-        self._cache = caches[django_setting("SESSION_CACHE_ALIAS")]
-        self._access = access_for(self._cache)
-        super().__init__(session_key)
+    @cached_property
+    def _access(self) -> CacheAccess:
+        """The cache, taken at the first I/O rather than when the store is built: under ASGI
+        the middleware builds the store on the event loop, and Django builds a cache anew in
+        each request's context, which for some backends is I/O (``FileBasedCache`` makes its
+        folder)."""
+        return access_for(caches[django_setting("SESSION_CACHE_ALIAS")])
 
     def django_sources(self) -> list[Source]:
         """Django's cache engine's entries in the same cache."""
@@ -339,7 +343,7 @@ class SessionStore(BaseStore):
         return self._access.delete(cache_key(key))
 
     def _exists(self, key: StoredKey) -> bool:
-        return self._cache.has_key(cache_key(key))
+        return self._access.cache.has_key(cache_key(key))
 
     expires_itself = True
 

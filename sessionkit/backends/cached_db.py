@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import cached_property
 from typing import TypeVar
 
 from django.conf import settings
@@ -78,16 +79,19 @@ class SessionStore(DBStore):
     """Cached database sessions (``SESSION_ENGINE = "sessionkit.backends.cached_db"``)."""
 
     def __init__(self, session_key: str | None = None) -> None:
-        self._access: CacheAccess
-        if conf.SESSIONKIT_CACHED_DB_CACHE == "redis":
+        redis = conf.SESSIONKIT_CACHED_DB_CACHE == "redis"
+        self._alias = "SESSIONKIT_REDIS" if redis else django_setting("SESSION_CACHE_ALIAS")
+        super().__init__(session_key)
+
+    @cached_property
+    def _access(self) -> CacheAccess:
+        """The cache, taken at the first I/O rather than when the store is built (see the
+        cache engine's ``_access``)."""
+        if self._alias == "SESSIONKIT_REDIS":
             from sessionkit.backends.redis import RedisAccess
 
-            self._alias = "SESSIONKIT_REDIS"
-            self._access = RedisAccess()
-        else:
-            self._alias = django_setting("SESSION_CACHE_ALIAS")
-            self._access = access_for(caches[self._alias])
-        super().__init__(session_key)
+            return RedisAccess()
+        return access_for(caches[self._alias])
 
     def _guarded(self, action: str, call: Callable[[], T]) -> T | object:
         """Run a cache call; on any failure log it and return ``_FAILED``."""
