@@ -240,6 +240,12 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 raise self._interrupted() from None
             except STORE_ERRORS as exc:
                 decided = self._not_saved(request, exc)
+                if (row := self._unsaved_sign_in(request, response)) is not None:
+                    yield (Io.FORGET, row)
+            except Exception:  # (too large even without history, not serialisable: a 500)
+                if (row := self._unsaved_sign_in(request, response)) is not None:
+                    yield (Io.FORGET, row)
+                raise
         return self._respond(request, response, visit, decided, accessed)
 
     def _run(self, request: HttpRequest, steps: Steps[T]) -> T:
@@ -412,6 +418,14 @@ class SessionMiddleware(DjangoSessionMiddleware):
         sign-in among them) are not kept, so neither is the row."""
         row: StoredKey | None = getattr(request, "sessionkit_signed_in_row", None)
         return row if row is not None and response.status_code >= 500 else None
+
+    @staticmethod
+    def _unsaved_sign_in(request: HttpRequest, response: HttpResponseBase) -> StoredKey | None:
+        """The inventory row a sign-in wrote during a view whose session then could not be
+        saved: the sign-in is lost with the save, so the row goes too (where the view failed,
+        ``_discarded_sign_in`` has dropped it already)."""
+        row: StoredKey | None = getattr(request, "sessionkit_signed_in_row", None)
+        return row if row is not None and response.status_code < 500 else None
 
     @staticmethod
     def _after_sync(decided: Conclusion, ended: bool) -> Conclusion:

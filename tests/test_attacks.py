@@ -589,6 +589,23 @@ def test_12_a_sign_in_whose_view_fails_leaves_no_row(
     assert not SessionRecord.objects.filter(user_id=str(reader.pk)).exists()
 
 
+@pytest.mark.parametrize("how", ["large", "circular"])
+def test_12_a_sign_in_whose_session_cannot_be_saved_leaves_no_row(
+    engine: Any, reader: User, settings: Any, how: str
+) -> None:
+    """The view succeeds but its session cannot be saved (too large even without tracking
+    history, or a value JSON cannot hold): a 500, and the sign-in's inventory row goes with
+    the sign-in (a row on the user's sessions page naming no session)."""
+    from sessionkit.models import SessionRecord
+
+    settings.SESSIONKIT_MAX_SIZE = 16 * 1024
+    browser = Client(HTTP_USER_AGENT="Ghost", raise_request_exception=False)
+    browser.get("/page/")
+    assert browser.post(f"/sign-in/unsaveable/{how}/", {"username": "reader"}).status_code == 500
+    assert whoami(browser) == ""
+    assert not SessionRecord.objects.filter(user_id=str(reader.pk)).exists()
+
+
 def test_12_an_untracked_load_with_the_inventory_down_serves_the_page(
     engine: Any, reader: User, settings: Any, monkeypatch: Any
 ) -> None:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("media/whoami/", views.whoami),  # untracked by default (MEDIA_URL), as a private file
     path("sign-in/remembered/", views.sign_in_remembered),
     path("sign-in/fail/", views.sign_in_then_fail),
+    path("sign-in/unsaveable/<str:how>/", views.sign_in_unsaveable),
     path("plain/", views.plain),
     path("inline/<str:name>/", views.render_inline),
     path("rotate/", views.rotate),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from typing import Any
 
@@ -171,6 +172,17 @@ def sign_in_then_fail(request: HttpRequest) -> HttpResponse:
 
     login(request, get_user_model().objects.get(username=request.POST["username"]))
     raise RuntimeError("after the sign-in")
+
+
+def sign_in_unsaveable(request: HttpRequest, how: str) -> HttpResponse:
+    """login(), then a value the session cannot be saved with: too large, or not JSON."""
+    from django.contrib.auth import get_user_model, login
+
+    login(request, get_user_model().objects.get(username=request.POST["username"]))
+    looped: list[Any] = []
+    looped.append(looped)
+    request.session["extra"] = secrets.token_hex(40_000) if how == "large" else looped
+    return HttpResponse("signed in")
 
 
 def whoami(request: HttpRequest) -> HttpResponse:
