@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.db import DatabaseError
+
 
 class UnserializableSessionValue(TypeError):
     """A value put in the session cannot be stored by ``SESSION_SERIALIZER``.
@@ -39,8 +41,32 @@ _MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
 
 def hint_for(exc: BaseException) -> str:
     """A hint to add to the log line of a store error, when it says what to do."""
-    from django.db import DatabaseError
-
     if isinstance(exc, DatabaseError) and any(text in str(exc) for text in _MISSING_TABLE):
         return " The table is missing: run `python manage.py migrate`."
     return ""
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """What a session store that is down or unreachable raises."""
+    errors: list[type[BaseException]] = [
+        DatabaseError,
+        OSError,
+        SessionStoreUnavailable,
+        SessionConflict,
+    ]
+    try:
+        from redis.exceptions import RedisError
+
+        errors.append(RedisError)
+    except ImportError:
+        pass
+    try:
+        from pymemcache.exceptions import MemcacheError
+
+        errors.append(MemcacheError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+STORE_ERRORS = _store_errors()

@@ -30,7 +30,6 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseBase
 
 from sessionkit import consent, cookies, inventory_note, pending
@@ -40,8 +39,7 @@ from sessionkit.backends.base import SessionStore as SessionkitStore
 from sessionkit.checks import ENGINES, MODEL_ENGINES, djangos_engine_without_its_app
 from sessionkit.conf import conf, django_setting
 from sessionkit.exceptions import (
-    SessionConflict,
-    SessionStoreUnavailable,
+    STORE_ERRORS,
     SessionTooLarge,
     hint_for,
 )
@@ -89,32 +87,6 @@ Step = tuple[Any, ...]
 Steps = Generator[Step, Any, T]
 _LOAD: Step = (Io.LOAD,)
 _SAVE: Step = (Io.SAVE,)
-
-
-def _store_errors() -> tuple[type[BaseException], ...]:
-    """What a session store that is down or unreachable raises."""
-    errors: list[type[BaseException]] = [
-        DatabaseError,
-        OSError,
-        SessionStoreUnavailable,
-        SessionConflict,
-    ]
-    try:
-        from redis.exceptions import RedisError
-
-        errors.append(RedisError)
-    except ImportError:
-        pass
-    try:
-        from pymemcache.exceptions import MemcacheError
-
-        errors.append(MemcacheError)
-    except ImportError:
-        pass
-    return tuple(errors)
-
-
-STORE_ERRORS = _store_errors()
 
 
 class SessionMiddleware(DjangoSessionMiddleware):

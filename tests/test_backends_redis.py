@@ -212,6 +212,32 @@ def test_a_store_that_is_down_serves_pages(
     assert async_to_sync(async_page)().status_code == 200
 
 
+def test_a_new_visitors_logout_with_the_store_down_serves_the_page(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A session whose key was issued on this request was never stored: with the store down,
+    a logout (``flush()``) has nothing to end and serves the page, as with Django's engines
+    (which do not ask the store for a session without a key), over WSGI and ASGI."""
+    settings.SESSION_ENGINE = "sessionkit.backends.redis"
+    settings.SESSIONKIT_REDIS = {
+        "URL": f"redis://127.0.0.1:{DEAD_PORT}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2},
+    }
+    with caplog.at_level(logging.WARNING, logger="sessionkit.middleware"):
+        assert Client(raise_request_exception=False).get("/logout/").status_code == 200
+
+        async def async_logout() -> Any:
+            return await AsyncClient(raise_request_exception=False).get("/logout/")
+
+        assert async_to_sync(async_logout)().status_code == 200
+    assert any("never stored" in record.getMessage() for record in caplog.records)
+    # A returning visitor's load fails first: the request goes on without a session, and its
+    # logout ends nothing either (the session is ended when the store is back and it logs out).
+    returning = Client(raise_request_exception=False)
+    returning.cookies[COOKIE] = "k" * 32
+    assert returning.get("/logout/").status_code == 200
+
+
 def test_cached_db_fronted_by_the_engines_client(settings: Any, shared_redis_cluster: Any) -> None:
     """SESSIONKIT_CACHED_DB_CACHE = "redis": a Redis Cluster in front of the database."""
     from sessionkit.backends.cached_db import SessionStore as CachedDB

@@ -30,6 +30,7 @@ from django.utils.module_loading import import_string
 from sessionkit import codec, serialization
 from sessionkit.conf import conf, django_setting
 from sessionkit.exceptions import (
+    STORE_ERRORS,
     SessionConflict,
     SessionStoreUnavailable,
     SessionTooLarge,
@@ -722,14 +723,26 @@ class SessionStore(SessionBase):
         """End the session (Django's API: a logout's ``flush()`` and ``cycle_key()`` call it)."""
         keys, inventoried = self._to_end(session_key)
         if keys:
-            self._delete_all(keys)
+            try:
+                self._delete_all(keys)
+            except STORE_ERRORS as exc:
+                if session_key is not None or not self._adopted:
+                    raise
+                _never_stored(exc)
+                return
             if inventoried:
                 forget_in_inventory(*keys)
 
     async def adelete(self, session_key: str | None = None) -> None:
         keys, inventoried = self._to_end(session_key)
         if keys:
-            await self._adelete_all(keys)
+            try:
+                await self._adelete_all(keys)
+            except STORE_ERRORS as exc:
+                if session_key is not None or not self._adopted:
+                    raise
+                _never_stored(exc)
+                return
             if inventoried:
                 await sync_to_async(forget_in_inventory)(*keys)
 
@@ -813,6 +826,19 @@ def end_session(stored: StoredKey) -> None:
     else:
         store.delete(stored)
         forget_in_inventory(stored)
+
+
+def _never_stored(exc: BaseException) -> None:
+    """The store failed to delete a session whose key was issued on this request and never
+    stored (a new visitor's logout): there is nothing to end — Django's engines would not even
+    ask the store, such a session having no key yet — so the page is served."""
+    logging.getLogger("sessionkit.middleware").warning(
+        "Session store %s is unavailable (%s: %s); the session being ended was never stored, "
+        "so there was nothing to delete.",
+        settings.SESSION_ENGINE,
+        type(exc).__name__,
+        exc,
+    )
 
 
 def forget_in_inventory(*stored: StoredKey) -> None:
