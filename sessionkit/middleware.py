@@ -212,10 +212,10 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 raise self._interrupted() from None
             except STORE_ERRORS as exc:
                 decided = self._not_saved(request, exc)
-                if (row := self._unsaved_sign_in(request, response)) is not None:
+                for row in self._unsaved_rows(request, response, written):
                     yield (Io.FORGET, row)
             except Exception:  # (too large even without history, not serialisable: a 500)
-                if (row := self._unsaved_sign_in(request, response)) is not None:
+                for row in self._unsaved_rows(request, response, written):
                     yield (Io.FORGET, row)
                 raise
         return self._respond(request, response, visit, decided, accessed)
@@ -387,17 +387,29 @@ class SessionMiddleware(DjangoSessionMiddleware):
     @staticmethod
     def _discarded_sign_in(request: HttpRequest, response: HttpResponseBase) -> StoredKey | None:
         """The inventory row a sign-in wrote during a view that then failed: its changes (the
-        sign-in among them) are not kept, so neither is the row."""
+        sign-in among them) are not kept, so neither is the row — unless the sign-in kept the
+        key the session was loaded with (the same user signing in again), whose stored session
+        is still signed in."""
         row: StoredKey | None = getattr(request, "sessionkit_signed_in_row", None)
-        return row if row is not None and response.status_code >= 500 else None
+        if row is None or response.status_code < 500 or _was_stored(request.session):
+            return None
+        return row
 
     @staticmethod
-    def _unsaved_sign_in(request: HttpRequest, response: HttpResponseBase) -> StoredKey | None:
-        """The inventory row a sign-in wrote during a view whose session then could not be
-        saved: the sign-in is lost with the save, so the row goes too (where the view failed,
-        ``_discarded_sign_in`` has dropped it already)."""
+    def _unsaved_rows(
+        request: HttpRequest, response: HttpResponseBase, written: StoredKey | None
+    ) -> list[StoredKey]:
+        """The inventory rows this request wrote for a session it then could not save: a
+        sign-in's (unless its view failed: ``_discarded_sign_in`` dropped it already), or the
+        one written after the view (a sign-in inside a transaction). None where the session
+        keeps the key it was loaded with: that session is stored, and its row names it."""
+        if _was_stored(request.session):
+            return []
+        rows = [written] if written is not None else []
         row: StoredKey | None = getattr(request, "sessionkit_signed_in_row", None)
-        return row if row is not None and response.status_code < 500 else None
+        if row is not None and response.status_code < 500 and row not in rows:
+            rows.append(row)
+        return rows
 
     @staticmethod
     def _after_sync(decided: Conclusion, ended: bool) -> Conclusion:
@@ -478,6 +490,13 @@ class SessionMiddleware(DjangoSessionMiddleware):
             "The request's session was deleted before the request completed. The user may "
             "have logged out in a concurrent request, for example."
         )
+
+
+def _was_stored(session: Any) -> bool:
+    """Whether the session has the key it was loaded from the store with (so whatever this
+    request failed to save, a stored session goes on under that key)."""
+    loaded = getattr(session, "_loaded_key", None)
+    return loaded is not None and loaded == getattr(session, "cookie_key", None)
 
 
 def _inventory() -> Any:

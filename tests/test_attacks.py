@@ -606,6 +606,46 @@ def test_12_a_sign_in_whose_session_cannot_be_saved_leaves_no_row(
     assert not SessionRecord.objects.filter(user_id=str(reader.pk)).exists()
 
 
+@pytest.mark.parametrize("how", ["large", "circular"])
+def test_12_a_sign_in_inside_a_transaction_whose_session_cannot_be_saved_leaves_no_row(
+    engine: Any, reader: User, settings: Any, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``ATOMIC_REQUESTS`` the sign-in's row is written by the middleware after the view
+    (the view's transaction could roll it back); a save that then fails takes it too."""
+    from django.db import connections
+
+    from sessionkit.models import SessionRecord
+
+    monkeypatch.setitem(connections["default"].settings_dict, "ATOMIC_REQUESTS", True)
+    settings.SESSIONKIT_MAX_SIZE = 16 * 1024
+    browser = Client(HTTP_USER_AGENT="Ghost", raise_request_exception=False)
+    browser.get("/page/")
+    assert browser.post(f"/sign-in/unsaveable/{how}/", {"username": "reader"}).status_code == 500
+    assert whoami(browser) == ""
+    assert not SessionRecord.objects.filter(user_id=str(reader.pk)).exists()
+
+
+@pytest.mark.parametrize("then", ["unsaveable", "view fails"])
+def test_12_signing_in_again_keeps_the_row_of_the_session_that_stays_signed_in(
+    engine: Any, reader: User, settings: Any, then: str
+) -> None:
+    """Signed in, the same user signs in again (Django keeps the key) and the request then
+    fails — its session cannot be saved, or its view raises. The stored session is still
+    signed in under its key: its row stays, so the sessions page lists it and signing out
+    everywhere ends it."""
+    from sessionkit.models import SessionRecord
+
+    settings.SESSIONKIT_MAX_SIZE = 16 * 1024
+    victim = signed_in("reader", agent="Victim")
+    path = "/sign-in/unsaveable/circular/" if then == "unsaveable" else "/sign-in/fail/"
+    assert victim.post(path, {"username": "reader"}).status_code == 500
+    assert whoami(victim) == "reader"
+    assert SessionRecord.objects.filter(user_agent="Victim").exists()
+    other = signed_in("reader", agent="Other")
+    assert other.post("/sessionkit/sessions/end/", {"others": "1"}).status_code == 302
+    assert whoami(victim) == ""
+
+
 def test_12_an_untracked_load_with_the_inventory_down_serves_the_page(
     engine: Any, reader: User, settings: Any, monkeypatch: Any
 ) -> None:

@@ -564,3 +564,24 @@ def test_oversized_session_is_refused_with_the_setting_named(
     with pytest.raises(SessionTooLarge, match="SESSIONKIT_MAX_SIZE"):
         store.save()
     assert store_class(store.session_key).load() == {"a": 1}
+
+
+@pytest.mark.django_db
+def test_a_database_error_ending_a_never_stored_session_is_not_swallowed(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store error while ending a session whose key was issued on this request is passed
+    over (nothing was stored), but not a database's: inside the view's transaction that would
+    roll the view's own writes back unseen."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from sessionkit.backends import db
+
+    def down(self: Any, key: Any) -> bool:
+        raise OperationalError("the database is down")
+
+    settings.SESSION_ENGINE = "sessionkit.backends.db"
+    monkeypatch.setattr(db.SessionStore, "_delete", down)
+    monkeypatch.setattr(db.SessionStore, "_delete_all", lambda self, keys: down(self, keys[0]))
+    assert Client(raise_request_exception=False).get("/logout/").status_code == 500

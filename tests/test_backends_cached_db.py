@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.core.cache import caches
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from sessionkit.backends.cache import cache_key
@@ -182,3 +183,28 @@ def test_cached_copies_live_at_most_the_window(settings: Any) -> None:
     assert 0 < raw.ttl(name) <= 30, "a session of two weeks is cached for 30 s at most"
     store.flush()
     assert 0 < raw.ttl(name) <= 30, "and so is the tombstone that replaces it"
+
+
+@pytest.mark.django_db
+def test_a_cache_that_cannot_even_be_built_leaves_the_database_to_serve(
+    settings: Any, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The cache is taken at the first I/O, inside the guard that falls back to the database:
+    a file-based cache whose folder cannot be made fails there, and the session still works."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings.CACHES = {
+        **settings.CACHES,
+        "unbuildable": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(blocker / "cache"),
+        },
+    }
+    settings.SESSION_ENGINE = "sessionkit.backends.cached_db"
+    settings.SESSION_CACHE_ALIAS = "unbuildable"
+    settings.SESSIONKIT_CACHED_DB_CACHE = "django"
+    browser = Client(raise_request_exception=False)
+    with caplog.at_level(logging.ERROR):
+        assert browser.get("/set/", {"a": "1"}).status_code == 200
+        assert browser.get("/").json()["data"] == {"a": "1"}
+    assert any("using the database" in record.getMessage() for record in caplog.records)

@@ -726,7 +726,7 @@ class SessionStore(SessionBase):
             try:
                 self._delete_all(keys)
             except STORE_ERRORS as exc:
-                if session_key is not None or not self._adopted:
+                if session_key is not None or not self._adopted or isinstance(exc, DatabaseError):
                     raise
                 _never_stored(exc)
                 return
@@ -739,7 +739,7 @@ class SessionStore(SessionBase):
             try:
                 await self._adelete_all(keys)
             except STORE_ERRORS as exc:
-                if session_key is not None or not self._adopted:
+                if session_key is not None or not self._adopted or isinstance(exc, DatabaseError):
                     raise
                 _never_stored(exc)
                 return
@@ -831,7 +831,8 @@ def end_session(stored: StoredKey) -> None:
 def _never_stored(exc: BaseException) -> None:
     """The store failed to delete a session whose key was issued on this request and never
     stored (a new visitor's logout): there is nothing to end — Django's engines would not even
-    ask the store, such a session having no key yet — so the page is served."""
+    ask the store, such a session having no key yet — so the page is served. (Not a database
+    error: inside a transaction the view's own writes would be rolled back unseen.)"""
     logging.getLogger("sessionkit.middleware").warning(
         "Session store %s is unavailable (%s: %s); the session being ended was never stored, "
         "so there was nothing to delete.",

@@ -102,7 +102,10 @@ class SessionStore(DBStore):
                 "Session cache %r failed to %s; using the database.", self._alias, action
             )
             # Also where logging set up for Django's sessions looks, in Django's words.
-            django_logger.exception(DJANGO_MESSAGES[action], self._access)
+            # (the cache as Django names it, or its alias where taking it was what failed)
+            django_logger.exception(
+                DJANGO_MESSAGES[action], self.__dict__.get("_access", self._alias)
+            )
             return _FAILED
 
     def _send_unsent_tombstones(self) -> None:
