@@ -12,6 +12,9 @@
    beside Django's SessionMiddleware with the tutorial's num_visits counter, under the very
    same settings and TEMPLATES; for a young session and a mature one (a full history).
    Target: ≤ 1.00.
+2b. Requests whose figures need no write — a cookieless client, an excluded path — against
+   Django's middleware on a page that does not touch the session. Target: ≤ 1.00.
+2c. The same under ASGI (``AsyncClient``). Target: ≤ 1.00.
 3. Cookieless bot storm: requests without cookies → rows created. Target: 0 for sessionkit.
 4. Stored bytes per session after 1,000 page views.
 
@@ -207,6 +210,56 @@ def no_write_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]
             exclude = [r"^/plain/"] if keeps_cookies else []
             with override_settings(SESSIONKIT_TRACK_EXCLUDE=exclude):
                 result = measure(sides, 50 if quick else 1000, rounds)
+            rows.append((f"db/PostgreSQL, {label}", result["django"], result["sessionkit"]))
+    return rows
+
+
+def asgi_no_write_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
+    """Section 2b's two requests under ASGI (``AsyncClient``), where Django's middleware runs
+    each side of the view in a thread, and sessionkit's opens the session on the event loop: a
+    request to an excluded path whose view leaves the session alone makes no thread hop."""
+    import asyncio
+
+    from django.test import AsyncClient
+    from django.test.utils import override_settings
+
+    async def timed(clients: dict[str, tuple[Any, bool]], ops: int) -> dict[str, float]:
+        times: dict[str, list[float]] = {name: [] for name in clients}
+        names = list(clients)
+        for round_ in range(rounds):
+            for name in names if round_ % 2 == 0 else reversed(names):
+                client, keeps_cookies = clients[name]
+                started = time.perf_counter()
+                for _ in range(ops):
+                    if not keeps_cookies:
+                        client.cookies.clear()
+                    assert (await client.get("/plain/")).status_code == 200
+                times[name].append((time.perf_counter() - started) / ops)
+        return {name: statistics.median(values) for name, values in times.items()}
+
+    async def warm(client: Any) -> None:
+        for path in ("/counter/warm/", "/counter/warm/", "/plain/"):
+            await client.get(path)
+
+    rows = []
+    with configure("db", None, "default", tempfile.gettempdir()):
+        for label, keeps_cookies in [("cookieless client", False), ("excluded path", True)]:
+            clients = {}
+            for side, module in [
+                ("django", "django.contrib.sessions"),
+                ("sessionkit", "sessionkit"),
+            ]:
+                client = AsyncClient()
+                with override_settings(
+                    MIDDLEWARE=[f"{module}.middleware.SessionMiddleware"],
+                    SESSION_ENGINE=f"{module}.backends.db",
+                    SESSIONKIT_TRACK_EXCLUDE=[r"^/plain/"],
+                ):
+                    asyncio.run(warm(client))
+                clients[side] = (client, keeps_cookies)
+            exclude = [r"^/plain/"] if keeps_cookies else []
+            with override_settings(SESSIONKIT_TRACK_EXCLUDE=exclude):
+                result = asyncio.run(timed(clients, 30 if quick else 300))
             rows.append((f"db/PostgreSQL, {label}", result["django"], result["sessionkit"]))
     return rows
 
@@ -474,7 +527,7 @@ def main() -> None:
     parser.add_argument(
         "--section",
         action="append",
-        choices=["1", "1b", "2", "2b"],
+        choices=["1", "1b", "2", "2b", "2c"],
         help="only this section (repeatable); sections 3, 4 and 5 then do not run",
     )
     args = parser.parse_args()
@@ -518,6 +571,7 @@ def main() -> None:
             no_write_requests,
             (1.00, {}),
         ),
+        ("2c. The same under ASGI", asgi_no_write_requests, (1.00, {})),
     ]
     for title, measure_section, target in sections:
         if args.section and title.split(".")[0] not in args.section:

@@ -1,6 +1,6 @@
 """Run Django's own test suites with sessionkit swapped in for ``django.contrib.sessions``.
 
-    .venv/bin/python tools/django_suite.py ENGINE [MODULE ...] [--notrack] [--django 5.2.19]
+    .venv/bin/python tools/django_suite.py ENGINE [MODULE ...] [--notrack] [--django 5.2.20]
 
 ENGINE is ``baseline`` (Django unchanged) or one of sessionkit's engines (db, file, cache,
 cached_db). The first run downloads Django's sdist (``pip download --no-binary``) into
@@ -74,8 +74,9 @@ def main() -> None:
     parser.add_argument("engine", choices=["baseline", "db", "file", "cache", "cached_db"])
     parser.add_argument("modules", nargs="*", default=MODULES)
     parser.add_argument("--notrack", action="store_true")
-    parser.add_argument("--django", default="5.2.19")
-    parser.add_argument("--parallel", default="2")
+    parser.add_argument("--django", default="5.2.20")
+    # (one process: Django's parallel runner dies pickling a failure's traceback without tblib)
+    parser.add_argument("--parallel", default="1")
     args = parser.parse_args()
     tests = django_tests(args.django)
     env = {**os.environ, "SK_ENGINE": args.engine, "PYTHONPATH": str(ROOT)}
