@@ -589,34 +589,27 @@ def test_12_a_sign_in_whose_view_fails_leaves_no_row(
     assert not SessionRecord.objects.filter(user_id=str(reader.pk)).exists()
 
 
+@pytest.mark.parametrize("atomic", [False, True], ids=["", "in-a-transaction"])
 @pytest.mark.parametrize("how", ["large", "circular"])
 def test_12_a_sign_in_whose_session_cannot_be_saved_leaves_no_row(
-    engine: Any, reader: User, settings: Any, how: str
+    engine: Any,
+    reader: User,
+    settings: Any,
+    how: str,
+    atomic: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The view succeeds but its session cannot be saved (too large even without tracking
     history, or a value JSON cannot hold): a 500, and the sign-in's inventory row goes with
-    the sign-in (a row on the user's sessions page naming no session)."""
-    from sessionkit.models import SessionRecord
-
-    settings.SESSIONKIT_MAX_SIZE = 16 * 1024
-    browser = Client(HTTP_USER_AGENT="Ghost", raise_request_exception=False)
-    browser.get("/page/")
-    assert browser.post(f"/sign-in/unsaveable/{how}/", {"username": "reader"}).status_code == 500
-    assert whoami(browser) == ""
-    assert not SessionRecord.objects.filter(user_id=str(reader.pk)).exists()
-
-
-@pytest.mark.parametrize("how", ["large", "circular"])
-def test_12_a_sign_in_inside_a_transaction_whose_session_cannot_be_saved_leaves_no_row(
-    engine: Any, reader: User, settings: Any, how: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With ``ATOMIC_REQUESTS`` the sign-in's row is written by the middleware after the view
-    (the view's transaction could roll it back); a save that then fails takes it too."""
+    the sign-in (a row on the user's sessions page naming no session). With
+    ``ATOMIC_REQUESTS`` the row is written by the middleware after the view (the view's
+    transaction could roll it back); a save that then fails takes it too."""
     from django.db import connections
 
     from sessionkit.models import SessionRecord
 
-    monkeypatch.setitem(connections["default"].settings_dict, "ATOMIC_REQUESTS", True)
+    if atomic:
+        monkeypatch.setitem(connections["default"].settings_dict, "ATOMIC_REQUESTS", True)
     settings.SESSIONKIT_MAX_SIZE = 16 * 1024
     browser = Client(HTTP_USER_AGENT="Ghost", raise_request_exception=False)
     browser.get("/page/")

@@ -726,9 +726,8 @@ class SessionStore(SessionBase):
             try:
                 self._delete_all(keys)
             except STORE_ERRORS as exc:
-                if session_key is not None or not self._adopted or isinstance(exc, DatabaseError):
+                if not self._never_stored(session_key, exc):
                     raise
-                _never_stored(exc)
                 return
             if inventoried:
                 forget_in_inventory(*keys)
@@ -739,12 +738,28 @@ class SessionStore(SessionBase):
             try:
                 await self._adelete_all(keys)
             except STORE_ERRORS as exc:
-                if session_key is not None or not self._adopted or isinstance(exc, DatabaseError):
+                if not self._never_stored(session_key, exc):
                     raise
-                _never_stored(exc)
                 return
             if inventoried:
                 await sync_to_async(forget_in_inventory)(*keys)
+
+    def _never_stored(self, session_key: str | None, exc: BaseException) -> bool:
+        """Whether the store failed to delete this store's own session whose key was issued
+        on this request and never stored (a new visitor's logout): then there is nothing to
+        end — Django's engines would not even ask the store, such a session having no key
+        yet — and it is logged and the page served. Not for a database error: inside a
+        transaction the view's own writes would be rolled back unseen."""
+        if session_key is not None or not self._adopted or isinstance(exc, DatabaseError):
+            return False
+        logging.getLogger("sessionkit.middleware").warning(
+            "Session store %s is unavailable (%s: %s); the session being ended was never "
+            "stored, so there was nothing to delete.",
+            settings.SESSION_ENGINE,
+            type(exc).__name__,
+            exc,
+        )
+        return True
 
     def _delete_all(self, keys: list[StoredKey]) -> None:
         """``_delete`` each of ``keys``, in order (an engine may do it in one statement)."""
@@ -826,20 +841,6 @@ def end_session(stored: StoredKey) -> None:
     else:
         store.delete(stored)
         forget_in_inventory(stored)
-
-
-def _never_stored(exc: BaseException) -> None:
-    """The store failed to delete a session whose key was issued on this request and never
-    stored (a new visitor's logout): there is nothing to end — Django's engines would not even
-    ask the store, such a session having no key yet — so the page is served. (Not a database
-    error: inside a transaction the view's own writes would be rolled back unseen.)"""
-    logging.getLogger("sessionkit.middleware").warning(
-        "Session store %s is unavailable (%s: %s); the session being ended was never stored, "
-        "so there was nothing to delete.",
-        settings.SESSION_ENGINE,
-        type(exc).__name__,
-        exc,
-    )
 
 
 def forget_in_inventory(*stored: StoredKey) -> None:
