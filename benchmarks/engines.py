@@ -175,40 +175,60 @@ def full_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
     return rows
 
 
+NO_WRITE_CASES = [("cookieless client", False), ("excluded path", True)]
+"""Section 2b's requests to ``/plain/``: a label, and whether the client keeps its cookies."""
+WARM_PATHS = ["/counter/warm/", "/counter/warm/", "/plain/"]
+
+
+def no_write_clients(make_client: Callable[[], Any], warm: Callable[[Any], None]) -> Any:
+    """A client for each side, its middleware chain built (by ``warm``) under its own stack,
+    with ``/plain/`` excluded from tracking."""
+    from django.test.utils import override_settings
+
+    clients = {}
+    for side, module in [("django", "django.contrib.sessions"), ("sessionkit", "sessionkit")]:
+        client = make_client()
+        with override_settings(
+            MIDDLEWARE=[f"{module}.middleware.SessionMiddleware"],
+            SESSION_ENGINE=f"{module}.backends.db",
+            SESSIONKIT_TRACK_EXCLUDE=[r"^/plain/"],
+        ):
+            warm(client)
+        clients[side] = client
+    return clients
+
+
+def plain_excluded(keeps_cookies: bool) -> Any:
+    """Both sides under the same settings: ``/plain/`` excluded only for "excluded path"."""
+    from django.test.utils import override_settings
+
+    return override_settings(SESSIONKIT_TRACK_EXCLUDE=[r"^/plain/"] if keeps_cookies else [])
+
+
 def no_write_requests(rounds: int, quick: bool) -> list[tuple[str, float, float]]:
     """Requests whose figures need no write, beside Django's middleware on a page that does not
     touch the session: a cookieless client (a bot), and a returning visitor on an excluded
     path (``SESSIONKIT_TRACK_EXCLUDE``)."""
     from django.test import Client
-    from django.test.utils import override_settings
+
+    def warm(client: Any) -> None:
+        for path in WARM_PATHS:
+            assert client.get(path).status_code == 200
+
+    def run(client: Any, keeps_cookies: bool) -> None:
+        if not keeps_cookies:
+            client.cookies.clear()
+        assert client.get("/plain/").status_code == 200
 
     rows = []
     with configure("db", None, "default", tempfile.gettempdir()):
-        for label, keeps_cookies in [("cookieless client", False), ("excluded path", True)]:
-            sides = {}
-            for side, module in [
-                ("django", "django.contrib.sessions"),
-                ("sessionkit", "sessionkit"),
-            ]:
-                client = Client()
-                with override_settings(
-                    MIDDLEWARE=[f"{module}.middleware.SessionMiddleware"],
-                    SESSION_ENGINE=f"{module}.backends.db",
-                    SESSIONKIT_TRACK_EXCLUDE=[r"^/plain/"],
-                ):
-                    client.get("/counter/warm/")
-                    client.get("/counter/warm/")
-                    assert client.get("/plain/").status_code == 200
-
-                def run(client: Any = client, keeps_cookies: bool = keeps_cookies) -> None:
-                    if not keeps_cookies:
-                        client.cookies.clear()
-                    assert client.get("/plain/").status_code == 200
-
-                sides[side] = run
-            # Both sides under the same settings: /plain/ excluded only for "excluded path".
-            exclude = [r"^/plain/"] if keeps_cookies else []
-            with override_settings(SESSIONKIT_TRACK_EXCLUDE=exclude):
+        for label, keeps_cookies in NO_WRITE_CASES:
+            clients = no_write_clients(Client, warm)
+            sides = {
+                side: functools.partial(run, client, keeps_cookies)
+                for side, client in clients.items()
+            }
+            with plain_excluded(keeps_cookies):
                 result = measure(sides, 50 if quick else 1000, rounds)
             rows.append((f"db/PostgreSQL, {label}", result["django"], result["sessionkit"]))
     return rows
@@ -221,14 +241,18 @@ def asgi_no_write_requests(rounds: int, quick: bool) -> list[tuple[str, float, f
     import asyncio
 
     from django.test import AsyncClient
-    from django.test.utils import override_settings
 
-    async def timed(clients: dict[str, tuple[Any, bool]], ops: int) -> dict[str, float]:
+    async def warm(client: Any) -> None:
+        for path in WARM_PATHS:
+            assert (await client.get(path)).status_code == 200
+
+    async def timed(clients: dict[str, Any], keeps_cookies: bool, ops: int) -> dict[str, float]:
+        """``measure``, awaiting (one event loop for every round of both sides)."""
         times: dict[str, list[float]] = {name: [] for name in clients}
         names = list(clients)
         for round_ in range(rounds):
             for name in names if round_ % 2 == 0 else reversed(names):
-                client, keeps_cookies = clients[name]
+                client = clients[name]
                 started = time.perf_counter()
                 for _ in range(ops):
                     if not keeps_cookies:
@@ -237,29 +261,12 @@ def asgi_no_write_requests(rounds: int, quick: bool) -> list[tuple[str, float, f
                 times[name].append((time.perf_counter() - started) / ops)
         return {name: statistics.median(values) for name, values in times.items()}
 
-    async def warm(client: Any) -> None:
-        for path in ("/counter/warm/", "/counter/warm/", "/plain/"):
-            await client.get(path)
-
     rows = []
     with configure("db", None, "default", tempfile.gettempdir()):
-        for label, keeps_cookies in [("cookieless client", False), ("excluded path", True)]:
-            clients = {}
-            for side, module in [
-                ("django", "django.contrib.sessions"),
-                ("sessionkit", "sessionkit"),
-            ]:
-                client = AsyncClient()
-                with override_settings(
-                    MIDDLEWARE=[f"{module}.middleware.SessionMiddleware"],
-                    SESSION_ENGINE=f"{module}.backends.db",
-                    SESSIONKIT_TRACK_EXCLUDE=[r"^/plain/"],
-                ):
-                    asyncio.run(warm(client))
-                clients[side] = (client, keeps_cookies)
-            exclude = [r"^/plain/"] if keeps_cookies else []
-            with override_settings(SESSIONKIT_TRACK_EXCLUDE=exclude):
-                result = asyncio.run(timed(clients, 30 if quick else 300))
+        for label, keeps_cookies in NO_WRITE_CASES:
+            clients = no_write_clients(AsyncClient, lambda client: asyncio.run(warm(client)))
+            with plain_excluded(keeps_cookies):
+                result = asyncio.run(timed(clients, keeps_cookies, 30 if quick else 300))
             rows.append((f"db/PostgreSQL, {label}", result["django"], result["sessionkit"]))
     return rows
 
