@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
+import textwrap
 from datetime import date
 from typing import Any
 
@@ -65,6 +68,40 @@ def test_a_value_that_contains_itself_raises_what_django_raises() -> None:
     assert str(ours.value) == str(djangos.value) == "Circular reference detected"
     # (and the next value is written as usual: nothing of the failed one is remembered)
     assert serialization.dumps(JSONSerializer, {"a": [1]}) == b'{"a":[1]}'
+
+
+def test_a_value_that_contains_itself_raises_in_a_thread_with_a_small_stack_too() -> None:
+    """Found by json's own check, not by running out of recursion: on Python 3.13 a thread
+    with a 1 MiB stack (what Alpine's Python gives every thread) overflows its stack first and
+    the process dies. In a child process, so that such a death fails this test alone."""
+    code = textwrap.dedent(
+        """
+        import threading
+        from django.core.signing import JSONSerializer
+        from sessionkit import serialization
+
+        raised = []
+
+        def save():
+            looped = {"a": []}
+            looped["a"].append(looped)
+            try:
+                serialization.dumps(JSONSerializer, looped)
+            except ValueError as exc:
+                raised.append(str(exc))
+
+        threading.stack_size(1024 * 1024)
+        thread = threading.Thread(target=save)
+        thread.start()
+        thread.join()
+        print(raised)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "['Circular reference detected']"
 
 
 def test_a_value_too_deep_raises_what_django_raises() -> None:
