@@ -1,6 +1,7 @@
 """sessionkit against Django's own engines, side by side in one run.
 
     .venv/bin/python -m benchmarks.engines [--rounds 7] [--runs 5] [--quick] [--section 2b]
+        [--redis-delay-us 100]
 
 1. Engine cycle: load an existing session, change one key, save — every engine/backend pair,
    sessionkit's engine beside Django's engine of the same name. Target: ratio ≤ 0.80 on
@@ -17,6 +18,10 @@
 2c. The same under ASGI (``AsyncClient``). Target: ≤ 1.00.
 3. Cookieless bot storm: requests without cookies → rows created. Target: 0 for sessionkit.
 4. Stored bytes per session after 1,000 page views.
+
+With ``--redis-delay-us``, every Redis command goes through ``benchmarks.latency_proxy``,
+which holds each message that long each way: Redis one network hop away instead of on
+loopback (the header prints the round trip it makes).
 
 Rounds alternate which side goes first; each figure is the median of the rounds' per-operation
 times, and the ratio is sessionkit's median over Django's. With ``--runs N`` each section is
@@ -38,6 +43,8 @@ from importlib import import_module
 from typing import Any
 
 import django
+
+from benchmarks import latency_proxy
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.bench_settings")
 
@@ -537,7 +544,43 @@ def main() -> None:
         choices=["1", "1b", "2", "2b", "2c"],
         help="only this section (repeatable); sections 3, 4 and 5 then do not run",
     )
+    parser.add_argument(
+        "--redis-delay-us",
+        type=float,
+        help="reach Redis through benchmarks.latency_proxy, which holds each message this long "
+        "each way: a Redis one network hop away, where loopback is all there is",
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        if args.redis_delay_us is not None:
+            direct = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
+            port = stack.enter_context(
+                latency_proxy.running(direct.split("//", 1)[1], args.redis_delay_us)
+            )
+            os.environ["BENCH_REDIS"] = f"redis://127.0.0.1:{port}"
+            print(
+                f"Redis through benchmarks.latency_proxy ({args.redis_delay_us:g} µs each way): "
+                f"a GET takes {redis_get_us(os.environ['BENCH_REDIS']):.0f} µs, "
+                f"{redis_get_us(direct):.0f} µs direct"
+            )
+        run_sections(args)
+
+
+def redis_get_us(url: str) -> float:
+    """Mean microseconds of a GET of a session-sized value from the Redis at ``url`` (the
+    mean, as requests pay it: a round trip on loopback is often 30 µs, at times 200)."""
+    import redis
+
+    client = redis.Redis.from_url(f"{url}/13")
+    client.set("sessionkit-bench:round-trip", b"x" * 1000)
+    started = time.perf_counter()
+    for _ in range(1000):
+        client.get("sessionkit-bench:round-trip")
+    client.close()
+    return (time.perf_counter() - started) / 1000 * 1e6
+
+
+def run_sections(args: argparse.Namespace) -> None:
     from benchmarks.cleanup import ensure_database
 
     ensure_database()
