@@ -202,3 +202,68 @@ def test_a_server_that_forgot_the_scripts_is_taught_them_again(
         assert store_class(store.session_key)["visits"] == visits
     cached = probe.get(caches["own_redis"].make_key(cache_module.cache_key(store.stored_key)))
     assert cached is not None and cached.startswith(b"3|")  # the cache holds the new version
+
+
+@pytest.fixture
+def hashed_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Keys pymemcache's HashClient hashed to choose a server for them."""
+    from pymemcache.client.hash import HashClient
+
+    hashed: list[str] = []
+    choose = HashClient._get_client
+
+    def spy(self: HashClient, key: str) -> Any:
+        hashed.append(key)
+        return choose(self, key)
+
+    monkeypatch.setattr(HashClient, "_get_client", spy)
+    return hashed
+
+
+def test_one_memcached_server_loads_and_saves_without_hashing_the_key(
+    settings: Any, hashed_keys: list[str]
+) -> None:
+    """With one server, a load and a save go straight to it: the HashClient would spend 13 µs
+    of pure-Python murmur3 per command choosing the only server there is."""
+    services.need("memcached")
+    settings.SESSION_CACHE_ALIAS = "memcached"
+    store = SessionStore()
+    store["visits"] = 1
+    store.save()
+    hashed_keys.clear()
+
+    session = SessionStore(store.session_key)
+    session["visits"] += 1
+    session.save()
+    assert hashed_keys == []
+    assert SessionStore(store.session_key)["visits"] == 2
+
+
+def test_several_memcached_servers_are_chosen_by_the_hash_client(
+    settings: Any, own_memcached: Any, hashed_keys: list[str]
+) -> None:
+    services.need("memcached")
+    host, port = services.MEMCACHED
+    settings.CACHES = {
+        **settings.CACHES,
+        "two_memcached": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": [f"{host}:{port}", f"127.0.0.1:{services.OWN_MEMCACHED_PORT}"],
+        },
+    }
+    settings.SESSION_CACHE_ALIAS = "two_memcached"
+    keys = []
+    for n in range(20):
+        store = SessionStore()
+        store["n"] = n
+        store.save()
+        keys.append(store.session_key)
+    hashed_keys.clear()
+    for key in keys:
+        session = SessionStore(key)
+        session["n"] += 100
+        session.save()
+    assert [SessionStore(key)["n"] for key in keys] == list(range(100, 120))
+    assert len(hashed_keys) >= 40, "each load and save chose its server"
+    on_own = caches["two_memcached"]._cache.clients[f"127.0.0.1:{services.OWN_MEMCACHED_PORT}"]
+    assert 0 < on_own.stats()[b"curr_items"] < 20, "the sessions are spread over both"

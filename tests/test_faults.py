@@ -91,3 +91,39 @@ def test_cache_engine_keeps_the_visitor_through_a_cache_that_stops_answering(
     finally:
         own_redis.resume()
     assert visit(browser, "/").json()["data"] == {"cart": "book-1"}
+
+
+def test_cache_engine_keeps_the_visitor_through_a_memcached_given_up_on_and_back(
+    own_memcached: Server, settings: Any
+) -> None:
+    """A Memcached that stops answering long enough for pymemcache to give up on it (here
+    after two failures, and back at once: ``dead_timeout`` 0): the visitor is served without
+    the session meanwhile and has it back after, with the data saved before."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "own_memcached": {
+            **settings.CACHES["own_memcached"],
+            "OPTIONS": {
+                "connect_timeout": 0.5,
+                "timeout": 0.5,
+                "retry_attempts": 1,
+                "retry_timeout": 0,
+                "dead_timeout": 0,
+            },
+        },
+    }
+    settings.SESSION_ENGINE = "sessionkit.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "own_memcached"
+    browser = Client(raise_request_exception=False)
+    visit(browser, "/page/")
+    visit(browser, "/set/", cart="book-1")
+    own_memcached.pause()
+    try:
+        for _ in range(4):  # failed, failed again, given up on, tried again
+            response = visit(browser, "/page/")
+            assert response.json()["is_valid"] is False
+            assert COOKIE not in response.cookies, "the visitor's cookie is left alone"
+    finally:
+        own_memcached.resume()
+    assert visit(browser, "/").json()["data"] == {"cart": "book-1"}
+    assert visit(browser, "/page/").json()["num_requests"] == 4, "2 before, this one and /"

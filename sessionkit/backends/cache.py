@@ -258,6 +258,12 @@ def _shared_client(backend: Any, backend_key: str, write: bool) -> Any:
     return client
 
 
+try:
+    from pymemcache.client.hash import HashClient as _HashClient
+except ImportError:  # (no pymemcache: no PyMemcacheCache either)
+    _HashClient = None
+
+
 class MemcachedAccess(CacheAccess):
     """PyMemcacheCache, through its client: ``gets`` reads the CAS token with the value, and
     ``cas`` writes only if nobody wrote since — the token is the record's version."""
@@ -266,8 +272,30 @@ class MemcachedAccess(CacheAccess):
         cache: Any = self.cache
         return cache.make_and_validate_key(key), cache._cache
 
+    @staticmethod
+    def _call(client: Any, command: str, default: Any, *args: Any, **kwargs: Any) -> Any:
+        """``client.<command>(*args, **kwargs)`` on Django's ``HashClient`` (the first
+        argument is the key; ``default`` is what the HashClient answers for a failing server).
+
+        With one server, not given up on, straight to that server's client, through the
+        HashClient's own handling of a failing server (``_safely_run_func``: its retries and
+        ``default``): the HashClient would hash the key to choose among its servers first,
+        13 µs of pure-Python murmur3 per command to choose the only one, a tenth of a load.
+        Anything else (several servers, one given up on, a client of one's own) goes the
+        HashClient's way."""
+        servers = client.__dict__.get("clients") if type(client) is _HashClient else None
+        if servers is not None and len(servers) == 1 and not client._dead_clients:
+            (server,) = servers.values()
+            run = getattr(server, command)
+            return client._safely_run_func(server, run, default, *args, **kwargs)
+        return getattr(client, command)(*args, **kwargs)
+
+    def _store(self, client: Any, command: str, *args: Any) -> Any:
+        """A storage command (``add``, ``replace``, ``cas``), waiting for its answer."""
+        return self._call(client, command, False, *args, noreply=False)
+
     def _gets(self, client: Any, backend_key: str) -> tuple[Any, Any]:
-        found = client.gets(backend_key)
+        found = self._call(client, "gets", None, backend_key)
         if found is None:  # pymemcache's HashClient answers so for a server it gave up on
             raise SessionStoreUnavailable(f"Memcached ({self.cache}) is not answering.")
         return found  # type: ignore[no-any-return]
@@ -281,8 +309,8 @@ class MemcachedAccess(CacheAccess):
         backend_key, client = self._client(key)
         value, timeout = cache_value(record), self.cache.get_backend_timeout(cache_timeout(record))
         if expected_version is None:
-            return bool(client.replace(backend_key, value, timeout, noreply=False))
-        return client.cas(backend_key, value, expected_version, timeout, noreply=False) is True
+            return bool(self._store(client, "replace", backend_key, value, timeout))
+        return self._store(client, "cas", backend_key, value, expected_version, timeout) is True
 
     def put(self, key: str, record: Record, timeout: int) -> None:
         backend_key, client = self._client(key)
@@ -295,9 +323,9 @@ class MemcachedAccess(CacheAccess):
             ):
                 return
             if token is None:
-                if client.add(backend_key, value, timeout, noreply=False):
+                if self._store(client, "add", backend_key, value, timeout):
                     return
-            elif client.cas(backend_key, value, token, timeout, noreply=False) is True:
+            elif self._store(client, "cas", backend_key, value, token, timeout) is True:
                 return
 
 
