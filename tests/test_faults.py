@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from tests import services
 from tests.servers import Server
 
 COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -98,7 +99,9 @@ def test_cache_engine_keeps_the_visitor_through_a_memcached_given_up_on_and_back
 ) -> None:
     """A Memcached that stops answering long enough for pymemcache to give up on it (here
     after two failures, and back at once: ``dead_timeout`` 0): the visitor is served without
-    the session meanwhile and has it back after, with the data saved before."""
+    the session meanwhile and has it back after, with the data saved before. (With
+    pymemcache's default ``dead_timeout`` of 60 s, a server given up on stays out for one to
+    two minutes after it answers again, on Django's engine as on sessionkit's.)"""
     settings.CACHES = {
         **settings.CACHES,
         "own_memcached": {
@@ -127,3 +130,36 @@ def test_cache_engine_keeps_the_visitor_through_a_memcached_given_up_on_and_back
         own_memcached.resume()
     assert visit(browser, "/").json()["data"] == {"cart": "book-1"}
     assert visit(browser, "/page/").json()["num_requests"] == 4, "2 before, this one and /"
+
+
+def test_a_memcached_server_that_failed_is_not_waited_for_again_before_its_retry_time(
+    own_memcached: Server, settings: Any
+) -> None:
+    """pymemcache's HashClient remembers a server that failed and, until ``retry_timeout``
+    has passed, answers for it without asking it: a paused Memcached costs one timeout, not
+    one per request. sessionkit's loads (which skip the HashClient's choice of a server when
+    there is only one) keep that bookkeeping."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "own_memcached": {
+            **settings.CACHES["own_memcached"],
+            "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5, "retry_timeout": 600},
+        },
+    }
+    settings.SESSION_ENGINE = "sessionkit.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "own_memcached"
+    browser = Client(raise_request_exception=False)
+    visit(browser, "/set/", cart="book-1")
+    failed = caches["own_memcached"]._cache._failed_clients
+    own_memcached.pause()
+    try:
+        assert visit(browser, "/page/").json()["is_valid"] is False
+        assert list(failed) == [("127.0.0.1", services.OWN_MEMCACHED_PORT)], "marked failed"
+        first_failure = dict(next(iter(failed.values())))
+        for _ in range(3):
+            assert visit(browser, "/page/").json()["is_valid"] is False
+        assert next(iter(failed.values())) == first_failure, "not asked again meanwhile"
+    finally:
+        own_memcached.resume()

@@ -262,6 +262,9 @@ try:
     from pymemcache.client.hash import HashClient as _HashClient
 except ImportError:  # (no pymemcache: no PyMemcacheCache either)
     _HashClient = None
+_SAFELY_RUN = getattr(_HashClient, "_safely_run_func", None)
+"""pymemcache's HashClient's handling of a failing server (private: where a release of
+pymemcache no longer has it, every command goes the HashClient's way)."""
 
 
 class MemcachedAccess(CacheAccess):
@@ -283,11 +286,11 @@ class MemcachedAccess(CacheAccess):
         13 µs of pure-Python murmur3 per command to choose the only one, a tenth of a load.
         Anything else (several servers, one given up on, a client of one's own) goes the
         HashClient's way."""
-        servers = client.__dict__.get("clients") if type(client) is _HashClient else None
-        if servers is not None and len(servers) == 1 and not client._dead_clients:
+        state = client.__dict__ if type(client) is _HashClient else {}
+        servers, given_up_on = state.get("clients"), state.get("_dead_clients")
+        if _SAFELY_RUN is not None and given_up_on == {} and servers and len(servers) == 1:
             (server,) = servers.values()
-            run = getattr(server, command)
-            return client._safely_run_func(server, run, default, *args, **kwargs)
+            return _SAFELY_RUN(client, server, getattr(server, command), default, *args, **kwargs)
         return getattr(client, command)(*args, **kwargs)
 
     def _store(self, client: Any, command: str, *args: Any) -> Any:
