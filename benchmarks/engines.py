@@ -20,8 +20,8 @@
 4. Stored bytes per session after 1,000 page views.
 
 With ``--redis-delay-us``, every Redis command goes through ``benchmarks.latency_proxy``,
-which holds each message that long each way: Redis one network hop away instead of on
-loopback (the header prints the round trip it makes).
+which holds each chunk it forwards that long: longer round trips to Redis than loopback's
+(the header prints what a GET then takes).
 
 Rounds alternate which side goes first; each figure is the median of the rounds' per-operation
 times, and the ratio is sessionkit's median over Django's. With ``--runs N`` each section is
@@ -37,6 +37,7 @@ import os
 import statistics
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
@@ -547,17 +548,19 @@ def main() -> None:
     parser.add_argument(
         "--redis-delay-us",
         type=float,
-        help="reach Redis through benchmarks.latency_proxy, which holds each message this long "
-        "each way: a Redis one network hop away, where loopback is all there is",
+        help="reach Redis through benchmarks.latency_proxy, which holds each chunk it forwards "
+        "this long: longer round trips to Redis, where loopback is all there is",
     )
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         if args.redis_delay_us is not None:
             direct = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
-            port = stack.enter_context(
-                latency_proxy.running(direct.split("//", 1)[1], args.redis_delay_us)
-            )
-            os.environ["BENCH_REDIS"] = f"redis://127.0.0.1:{port}"
+            server = urllib.parse.urlsplit(direct)
+            upstream = f"{server.hostname}:{server.port or 6379}"
+            port = stack.enter_context(latency_proxy.running(upstream, args.redis_delay_us))
+            login = server.netloc.rpartition("@")[0]
+            proxied = f"{login}@127.0.0.1:{port}" if login else f"127.0.0.1:{port}"
+            os.environ["BENCH_REDIS"] = server._replace(netloc=proxied).geturl()
             print(
                 f"Redis through benchmarks.latency_proxy ({args.redis_delay_us:g} µs each way): "
                 f"a GET takes {redis_get_us(os.environ['BENCH_REDIS']):.0f} µs, "
@@ -572,7 +575,7 @@ def redis_get_us(url: str) -> float:
     import redis
 
     client = redis.Redis.from_url(f"{url}/13")
-    client.set("sessionkit-bench:round-trip", b"x" * 1000)
+    client.set("sessionkit-bench:round-trip", b"x" * 1000, ex=60)
     started = time.perf_counter()
     for _ in range(1000):
         client.get("sessionkit-bench:round-trip")
