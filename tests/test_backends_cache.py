@@ -242,6 +242,8 @@ def test_one_memcached_server_loads_and_saves_without_hashing_the_key(
 def test_several_memcached_servers_are_chosen_by_the_hash_client(
     settings: Any, own_memcached: Any, hashed_keys: list[str]
 ) -> None:
+    """With two servers, every load and save goes the HashClient's way: it chooses the
+    server from the key."""
     services.need("memcached")
     host, port = services.MEMCACHED
     settings.CACHES = {
