@@ -269,3 +269,24 @@ def test_several_memcached_servers_are_chosen_by_the_hash_client(
     assert len(hashed_keys) >= 40, "each load and save chose its server"
     on_own = caches["two_memcached"]._cache.clients[f"127.0.0.1:{services.OWN_MEMCACHED_PORT}"]
     assert 0 < on_own.stats()[b"curr_items"] < 20, "the sessions are spread over both"
+
+
+def test_without_pymemcaches_failure_handling_commands_go_the_hash_clients_way(
+    settings: Any, hashed_keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut past the HashClient's choice of a server runs the HashClient's private
+    ``_safely_run_func``; a pymemcache without it gets every command the HashClient's way,
+    not an error on every request."""
+    services.need("memcached")
+    settings.SESSION_CACHE_ALIAS = "memcached"
+    monkeypatch.setattr(cache_module, "_SAFELY_RUN", None)
+    store = SessionStore()
+    store["visits"] = 1
+    store.save()
+    hashed_keys.clear()
+
+    session = SessionStore(store.session_key)
+    session["visits"] += 1
+    session.save()
+    assert len(hashed_keys) == 2, "the load and the save, each through the HashClient"
+    assert SessionStore(store.session_key)["visits"] == 2

@@ -94,6 +94,20 @@ def test_cache_engine_keeps_the_visitor_through_a_cache_that_stops_answering(
     assert visit(browser, "/").json()["data"] == {"cart": "book-1"}
 
 
+def sessions_on_own_memcached(settings: Any, **options: float) -> None:
+    """The cache engine on the test's own Memcached, whose HashClient gets ``options`` (how
+    it retries a failing server and gives up on it) beside short timeouts."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "own_memcached": {
+            **settings.CACHES["own_memcached"],
+            "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5, **options},
+        },
+    }
+    settings.SESSION_ENGINE = "sessionkit.backends.cache"
+    settings.SESSION_CACHE_ALIAS = "own_memcached"
+
+
 def test_cache_engine_keeps_the_visitor_through_a_memcached_given_up_on_and_back(
     own_memcached: Server, settings: Any
 ) -> None:
@@ -102,21 +116,7 @@ def test_cache_engine_keeps_the_visitor_through_a_memcached_given_up_on_and_back
     the session meanwhile and has it back after, with the data saved before. (With
     pymemcache's default ``dead_timeout`` of 60 s, a server given up on stays out for one to
     two minutes after it answers again, on Django's engine as on sessionkit's.)"""
-    settings.CACHES = {
-        **settings.CACHES,
-        "own_memcached": {
-            **settings.CACHES["own_memcached"],
-            "OPTIONS": {
-                "connect_timeout": 0.5,
-                "timeout": 0.5,
-                "retry_attempts": 1,
-                "retry_timeout": 0,
-                "dead_timeout": 0,
-            },
-        },
-    }
-    settings.SESSION_ENGINE = "sessionkit.backends.cache"
-    settings.SESSION_CACHE_ALIAS = "own_memcached"
+    sessions_on_own_memcached(settings, retry_attempts=1, retry_timeout=0, dead_timeout=0)
     browser = Client(raise_request_exception=False)
     visit(browser, "/page/")
     visit(browser, "/set/", cart="book-1")
@@ -141,15 +141,7 @@ def test_a_memcached_server_that_failed_is_not_waited_for_again_before_its_retry
     there is only one) keep that bookkeeping."""
     from django.core.cache import caches
 
-    settings.CACHES = {
-        **settings.CACHES,
-        "own_memcached": {
-            **settings.CACHES["own_memcached"],
-            "OPTIONS": {"connect_timeout": 0.5, "timeout": 0.5, "retry_timeout": 600},
-        },
-    }
-    settings.SESSION_ENGINE = "sessionkit.backends.cache"
-    settings.SESSION_CACHE_ALIAS = "own_memcached"
+    sessions_on_own_memcached(settings, retry_timeout=600)
     browser = Client(raise_request_exception=False)
     visit(browser, "/set/", cart="book-1")
     failed = caches["own_memcached"]._cache._failed_clients
